@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what the tools and tests need on Debian 12: the real validators
+# (QEMU, dtc, compilers), Debian's arm64 package lists (the boot test fetches
+# Debian's arm64 kernel and busybox with apt-get download), and a Python venv
+# in .venv with pinned packages. Safe to re-run: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+    qemu-system-arm device-tree-compiler      # create_dtb: QEMU's tree, dtc, fdtoverlay
+    gcc gcc-aarch64-linux-gnu binutils        # cells compile, kernel cross-build
+    make bc bison flex libssl-dev libelf-dev kmod xz-utils   # kernel build
+    python3-venv python3-dev
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup.sh: run as root or install sudo" >&2; exit 2; }
+    SUDO="sudo"
+fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    need_update=1
+fi
+# The arm64 lists must know the kernel the boot test downloads.
+if ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1; then
+    need_update=1
+fi
+if [ ${#missing[@]} -gt 0 ] || [ $need_update -eq 1 ]; then
+    $SUDO apt-get update -qq
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup.sh: installing ${missing[*]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+    echo "$want" > "$stamp"
+fi

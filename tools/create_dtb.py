@@ -1,0 +1,16 @@
+#!/usr/bin/env python3
+"""create_dtb.py BOARD [-f jailhouse]: openEuler's create_dtb.sh, from the system description."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mica_jailhouse.bootstrap import ensure_dependencies
+
+ensure_dependencies()
+
+from mica_jailhouse.cli import create_dtb_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(create_dtb_main())

@@ -1,0 +1,25 @@
+"""Let the tools/ scripts run with the project's venv when started by plain python3."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+REQUIRED = ("yaml", "jinja2", "jsonschema", "fdt")
+
+
+def ensure_dependencies() -> None:
+    missing = [m for m in REQUIRED if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    venv = Path(__file__).resolve().parents[2] / ".venv"
+    venv_python = venv / "bin" / "python"
+    if venv_python.is_file() and Path(sys.prefix).resolve() != venv.resolve():
+        os.execv(str(venv_python), [str(venv_python), *sys.argv])
+    sys.stderr.write(
+        f"{Path(sys.argv[0]).name}: error: missing Python package(s) {', '.join(missing)}: "
+        "run scripts/setup.sh (or pip install -r requirements.txt)\n"
+    )
+    raise SystemExit(2)

@@ -1,0 +1,183 @@
+"""Memory-plan checks: alignment, RAM bounds, overlaps, what Linux may own."""
+
+from __future__ import annotations
+
+from ..derive import default_dma_pool, linux_mem, linux_ram, reservations
+from ..diagnostics import Diagnostic, error
+from ..model import Span, System
+from ..units import PAGE, hx, kernel_mem
+from .regions import Declared, declared
+
+
+def check_alignment(system: System) -> list[Diagnostic]:
+    diags = []
+    for d in declared(system):
+        if d.span.size == 0:
+            diags.append(error(d.where, f"{d.what} has size 0", "give it a size of at least 4K"))
+            continue
+        bad = [
+            name
+            for name, value in (("base", d.span.base), ("size", d.span.size))
+            if value % PAGE
+        ]
+        if bad:
+            diags.append(
+                error(
+                    d.where,
+                    f"{d.what} {d.span} is not 4 KiB aligned ({' and '.join(bad)})",
+                    "Jailhouse and the MMU map whole 4 KiB pages: round to a multiple of 0x1000",
+                )
+            )
+    return diags
+
+
+def check_inside_ram(system: System) -> list[Diagnostic]:
+    ram = system.board.ram
+    return [
+        error(
+            d.where,
+            f"{d.what} {d.span} lies outside RAM {ram}",
+            "move it into board.ram or fix board.ram",
+            also=[system.board.where],
+        )
+        for d in declared(system)
+        if d.span.size and not ram.contains(d.span)
+    ]
+
+
+def _allowed(a: Declared, b: Declared) -> bool:
+    if a.shared and b.shared:
+        return True
+    return a.inside_of == b.what or b.inside_of == a.what
+
+
+def overlapping_pairs(items: list[Declared]) -> list[tuple[Declared, Declared]]:
+    """Sort and sweep: O(n log n + k) instead of comparing every pair."""
+    pairs: list[tuple[Declared, Declared]] = []
+    active: list[Declared] = []
+    for item in sorted(items, key=lambda d: (d.span.base, d.span.end)):
+        if item.span.size == 0:
+            continue
+        active = [a for a in active if a.span.end > item.span.base]
+        pairs.extend((a, item) for a in active)
+        active.append(item)
+    return pairs
+
+
+def check_overlaps(system: System) -> list[Diagnostic]:
+    diags = []
+    for a, b in overlapping_pairs(declared(system)):
+        if _allowed(a, b):
+            continue
+        # Report at the user's own file (not a description it extends), and
+        # within one file at the later line: that is usually the new region.
+        first, second = sorted(
+            (a, b), key=lambda d: (d.where.file == system.file, d.where.line)
+        )
+        diags.append(
+            error(
+                second.where,
+                f"{second.what} {second.span} overlaps {first.what} {first.span}",
+                "move the region or shrink it; regions both marked 'shared: true' may overlap",
+                also=[first.where],
+            )
+        )
+    return diags
+
+
+def check_linux_ram(system: System) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    ram = system.board.ram
+    mem = linux_mem(system)
+    where = system.linux.where
+    if mem is not None and mem > ram.size:
+        diags.append(
+            error(
+                where,
+                f"mem={kernel_mem(mem)} is larger than RAM ({kernel_mem(ram.size)})",
+                "lower linux.mem",
+            )
+        )
+        return diags
+    if mem is not None and mem % PAGE:
+        diags.append(error(where, f"mem={mem} is not 4 KiB aligned", "round linux.mem to 4K"))
+    owned = linux_ram(system)
+    no_map = [r.span for r in reservations(system) if r.no_map]
+
+    def reserved(span: Span) -> bool:
+        return any(r.contains(span) for r in no_map)
+
+    limit = f"mem={kernel_mem(owned.size)} gives Linux {hx(owned.base)}-{hx(owned.last)}"
+    hv = system.hypervisor.memory
+    if owned.overlaps(hv.span):
+        diags.append(
+            error(
+                where,
+                f"{limit}, which swallows hypervisor memory {hv.span}",
+                f"lower linux.mem to at most {kernel_mem(hv.span.base - ram.base)}",
+                also=[hv.where],
+            )
+        )
+    for cell in system.cells:
+        for m in cell.memory:
+            if owned.overlaps(m.span) and not reserved(m.span):
+                diags.append(
+                    error(
+                        m.where,
+                        f"cells.{cell.key} memory '{m.name}' {m.span} is inside Linux RAM "
+                        f"({limit}) and not reserved with no-map: mem= swallows it",
+                        "set no_map: true, or lower linux.mem below the region",
+                        also=[where],
+                    )
+                )
+    for link in system.ivshmem:
+        pool = link.dma_pool
+        if pool is not None and not pool.no_map and owned.overlaps(pool.span):
+            diags.append(
+                error(
+                    pool.where,
+                    f"ivshmem {link.key} DMA pool {pool.span} is reserved without no-map inside "
+                    f"Linux RAM ({limit}): Linux could still use it",
+                    "set no_map: true",
+                )
+            )
+    return diags
+
+
+def check_dma_pool(system: System) -> list[Diagnostic]:
+    diags = []
+    pools = [lk for lk in system.ivshmem if lk.dma_pool is not None]
+    for extra in pools[1:]:
+        assert extra.dma_pool is not None
+        diags.append(
+            error(
+                extra.dma_pool.where,
+                f"a second DMA pool (ivshmem {extra.key}): mcs-remoteproc takes exactly one",
+                f"keep dma_pool only on ivshmem {pools[0].key}",
+            )
+        )
+    for link in pools:
+        pool = link.dma_pool
+        assert pool is not None
+        rw = link.rw.span
+        if not rw.contains(pool.span):
+            diags.append(
+                error(
+                    pool.where,
+                    f"ivshmem {link.key} DMA pool {pool.span} reaches outside its RW section {rw}",
+                    f"use base {hx(rw.base + PAGE)} and at most size {hx(rw.end - rw.base - PAGE)}"
+                    ", or omit them to derive both",
+                    also=[link.rw.where],
+                )
+            )
+        elif pool.span.base != default_dma_pool(rw).base:
+            diags.append(
+                error(
+                    pool.where,
+                    f"ivshmem {link.key} DMA pool starts at {hx(pool.span.base)}, not one page "
+                    f"into its RW section ({hx(rw.base + PAGE)})",
+                    f"set base to {hx(rw.base + PAGE)}: the link uses the first page",
+                    also=[link.rw.where],
+                )
+            )
+    return diags

@@ -1,0 +1,190 @@
+"""Command line: the only module that prints or exits.
+
+Exit codes follow kas: 0 success, 2 user error (bad input, missing tool,
+failed checks), 1 internal error (with a traceback: that is our bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import boards, derive, dtb
+from .checks import check_system, has_errors
+from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
+from .fsutil import write_atomic
+from .load import load
+from .model import System
+
+EXIT_USER = 2
+
+
+def load_checked(spec: str, *, werror: bool = False) -> tuple[System, list[Diagnostic]]:
+    """Load a system and run every check; raise InvalidSystem on errors."""
+    system = load(boards.resolve(spec))
+    diags = check_system(system)
+    if has_errors(diags) or (werror and diags):
+        raise InvalidSystem(diags)
+    return system, diags
+
+
+def _print_diags(diags: Sequence[Diagnostic]) -> None:
+    for d in diags:
+        print(d, file=sys.stderr)
+
+
+# --- create_dtb -----------------------------------------------------------
+
+
+def dtb_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Create the Linux device tree for a MICA system, like openEuler's "
+        "create_dtb.sh: QEMU's own tree plus /reserved-memory and /mcs-remoteproc "
+        "generated from the system description.",
+        epilog="examples:\n  %(prog)s qemu-a53                 # writes qemu.dtb\n"
+        "  %(prog)s qemu-a53 -f jailhouse    # writes qemu-jailhouse.dtb\n"
+        "  %(prog)s my-board.yaml --overlay --base-dtb vendor.dtb\n\n"
+        f"boards: {', '.join(boards.builtin_names())} (or a system YAML file)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("board", help="built-in board name or system description YAML")
+    p.add_argument("-f", "--feature", choices=derive.FEATURES,
+                   help="jailhouse: EL2 + PSCI smc, no ITS, GICR trimmed for the vPCI host")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output path (default: qemu.dtb / qemu-jailhouse.dtb, .dtbo with "
+                   "--overlay, in the current folder)")
+    p.add_argument("--dts", action="store_true", help="also write the source (.dts / .dtso)")
+    p.add_argument("--overlay", action="store_true",
+                   help="write a DT overlay (.dtbo) holding only our nodes, for vendor BSPs")
+    p.add_argument("--base-dtb", type=Path, metavar="FILE",
+                   help="add our nodes to this DTB instead of QEMU's")
+    return p
+
+
+def run_dtb(args: argparse.Namespace) -> int:
+    system, diags = load_checked(args.board)
+    _print_diags(diags)
+    base = None
+    base_name = "QEMU's device tree"
+    if args.base_dtb is not None:
+        try:
+            base = args.base_dtb.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+        base_name = str(args.base_dtb)
+    tree = dtb.build(system, args.feature, base, base_name)
+    out: Path = args.output or Path(derive.output_name(system.board.name, args.feature))
+    if args.overlay:
+        if args.output is None:
+            out = out.with_suffix(".dtbo")
+        write_atomic(out, tree.overlay)
+        written = [out]
+        if args.dts:
+            write_atomic(out.with_suffix(".dtso"), tree.overlay_source)
+            written.append(out.with_suffix(".dtso"))
+    else:
+        write_atomic(out, tree.dtb)
+        written = [out]
+        if args.dts:
+            write_atomic(out.with_suffix(".dts"), tree.dts)
+            written.append(out.with_suffix(".dts"))
+    print(f"{', '.join(map(str, written))} successfully created")
+    return 0
+
+
+# --- the project CLI ----------------------------------------------------------
+
+
+def run_check(args: argparse.Namespace) -> int:
+    system = load(boards.resolve(args.system))
+    diags = check_system(system)
+    _print_diags(diags)
+    failed = has_errors(diags) or (args.werror and bool(diags))
+    print(f"{system.file}: {summary(diags)}", file=sys.stderr if failed else sys.stdout)
+    return EXIT_USER if failed else 0
+
+
+def run_qemu(args: argparse.Namespace) -> int:
+    system, _ = load_checked(args.system)
+    argv = dtb.qemu_run_argv(system, args.feature, args.kernel, args.dtb or
+                             derive.output_name(system.board.name, args.feature),
+                             args.initrd, args.append)
+    if args.run:
+        import os
+
+        os.execvp(argv[0], argv)
+    print(shlex.join(argv))
+    return 0
+
+
+def run_cmdline(args: argparse.Namespace) -> int:
+    system, _ = load_checked(args.system)
+    print(" ".join(derive.kernel_cmdline(system)))
+    return 0
+
+
+def main_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mica-jailhouse",
+        description="Generate and check every artifact of a Jailhouse + MICA system from one "
+        "description.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="check a system description")
+    c.add_argument("system", help="built-in name or YAML file")
+    c.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    c.set_defaults(func=run_check)
+
+    d = sub.add_parser("dtb", help="create the Linux DTB (same options as create_dtb.py)",
+                       parents=[dtb_parser()], add_help=False, conflict_handler="resolve")
+    d.set_defaults(func=run_dtb)
+
+    q = sub.add_parser("qemu", help="print (or --run) the QEMU command line matching the DTB")
+    q.add_argument("system")
+    q.add_argument("-f", "--feature", choices=derive.FEATURES)
+    q.add_argument("-k", "--kernel", required=True, help="kernel Image")
+    q.add_argument("-i", "--initrd", help="initramfs")
+    q.add_argument("--dtb", help="DTB (default: the name create_dtb.py writes)")
+    q.add_argument("--append", nargs="*", default=[], help="more kernel arguments")
+    q.add_argument("--run", action="store_true", help="run QEMU instead of printing")
+    q.set_defaults(func=run_qemu)
+
+    k = sub.add_parser("cmdline", help="print the kernel arguments the layout needs (mem=)")
+    k.add_argument("system")
+    k.set_defaults(func=run_cmdline)
+
+    from . import demo
+
+    m = sub.add_parser("demo", help="generate the qemu-a53 + Jailhouse artifacts and boot them")
+    demo.add_arguments(m)
+    m.set_defaults(func=demo.run)
+    return p
+
+
+def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+    try:
+        return func(args)
+    except InvalidSystem as exc:
+        _print_diags(exc.diagnostics)
+        print(f"{prog}: {summary(exc.diagnostics)}; nothing written", file=sys.stderr)
+        return EXIT_USER
+    except UserError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = main_parser().parse_args(argv)
+    return _guard(args.func, args, "mica-jailhouse")
+
+
+def create_dtb_main(argv: Sequence[str] | None = None) -> int:
+    args = dtb_parser("create_dtb.py").parse_args(argv)
+    return _guard(run_dtb, args, "create_dtb.py")

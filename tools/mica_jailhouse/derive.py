@@ -1,0 +1,233 @@
+"""Every computed value of a system, computed once, here.
+
+Emitters and checks ask this module for the ``mem=`` limit, the ranges the
+Linux device tree must reserve, the QEMU machine options and so on, so that
+no address is computed twice in two different ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .model import LINUX, Span
+from .units import PAGE, MiB, kernel_mem
+
+if TYPE_CHECKING:
+    from .model import Cell, IvshmemLink, System
+
+FEATURES = ("jailhouse",)
+
+
+def default_dma_pool(rw: Span) -> Span:
+    """MICA's DMA pool: one page into the ivshmem RW section, to its end.
+
+    The first page of the RW section is left to the link itself, which is
+    why openEuler's pool starts at 0x70000000 for an RW section at 0x6ffff000.
+    """
+    return Span(rw.base + PAGE, max(rw.size - PAGE, 0))
+
+
+def output_sections(rw: Span, size: int, peers: int) -> list[Span]:
+    """ivshmem-v2 output sections follow the RW section, one per peer."""
+    return [Span(rw.end + i * size, size) for i in range(peers)]
+
+
+# --- Linux RAM -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """One child of /reserved-memory in the Linux device tree."""
+
+    node: str  # node name without unit address
+    label: str
+    span: Span
+    no_map: bool
+    compatible: str | None = None
+
+    @property
+    def node_name(self) -> str:
+        return f"{self.node}@{self.span.base:x}"
+
+
+REMOTEPROC_POOL_LABEL = "client_os_dma_memory_region"
+REMOTEPROC_CLIENT_LABEL = "client_os_reserved"
+
+
+def remoteproc_link(system: System) -> IvshmemLink | None:
+    """The ivshmem link whose DMA pool MICA's mcs-remoteproc uses."""
+    for link in system.ivshmem:
+        if link.dma_pool is not None:
+            return link
+    return None
+
+
+def remoteproc_client(system: System) -> Cell | None:
+    link = remoteproc_link(system)
+    if link is None:
+        return None
+    for peer in link.peers:
+        if peer != LINUX:
+            try:
+                return system.cell(peer)
+            except KeyError:
+                return None
+    return None
+
+
+def _subtract(span: Span, holes: list[Span]) -> list[Span]:
+    pieces = [span]
+    for hole in holes:
+        nxt = []
+        for p in pieces:
+            if not p.overlaps(hole):
+                nxt.append(p)
+                continue
+            if p.base < hole.base:
+                nxt.append(Span(p.base, hole.base - p.base))
+            if hole.end < p.end:
+                nxt.append(Span(hole.end, p.end - hole.end))
+        pieces = nxt
+    return pieces
+
+
+def reservations(system: System) -> list[Reservation]:
+    """The /reserved-memory children, in address order."""
+    out: list[Reservation] = []
+    client = remoteproc_client(system)
+    for cell in system.cells:
+        for i, mem in enumerate(cell.memory):
+            if not mem.no_map:
+                continue
+            primary = client is not None and cell.key == client.key and i == 0
+            out.append(
+                Reservation(
+                    node=f"{cell.key}-{mem.name}",
+                    label=REMOTEPROC_CLIENT_LABEL if primary else f"{cell.key}_{mem.name}",
+                    span=mem.span,
+                    no_map=True,
+                )
+            )
+    for link in system.ivshmem:
+        pools = [link.dma_pool.span] if link.dma_pool else []
+        pieces: list[Span] = []
+        for region in link.regions():
+            pieces.extend(_subtract(region.span, pools))
+        for piece in _coalesce(pieces):
+            out.append(
+                Reservation(
+                    node=f"ivshmem-{link.key}",
+                    label=f"ivshmem_{link.key}_{piece.base:x}",
+                    span=piece,
+                    no_map=True,
+                )
+            )
+        if link.dma_pool is not None:
+            out.append(
+                Reservation(
+                    node=f"{link.key}-dma-pool",
+                    label=REMOTEPROC_POOL_LABEL,
+                    span=link.dma_pool.span,
+                    no_map=link.dma_pool.no_map,
+                    compatible="shared-dma-pool",
+                )
+            )
+    return sorted(out, key=lambda r: (r.span.base, r.node))
+
+
+def _coalesce(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for s in sorted(spans):
+        if s.size == 0:
+            continue
+        if merged and merged[-1].end >= s.base:
+            last = merged.pop()
+            merged.append(Span(last.base, max(last.end, s.end) - last.base))
+        else:
+            merged.append(s)
+    return merged
+
+
+def must_not_be_linux_ram(system: System) -> list[tuple[str, Span]]:
+    """Ranges Linux must never allocate from (hypervisor, clients, links)."""
+    out = [("hypervisor memory", system.hypervisor.memory.span)]
+    for cell in system.cells:
+        out.extend((f"cells.{cell.key}.memory {m.name}", m.span) for m in cell.memory)
+    for link in system.ivshmem:
+        out.extend((r.name, r.span) for r in link.regions())
+    return out
+
+
+def linux_mem(system: System) -> int | None:
+    """The mem= limit in bytes from RAM base, or None if Linux may use all RAM.
+
+    Derived when not given: RAM up to the first range Linux must not own that
+    the device tree does not reserve with no-map, rounded down to 1 MiB.
+    """
+    if system.linux.mem is not None:
+        return system.linux.mem
+    ram = system.board.ram
+    reserved = [r.span for r in reservations(system) if r.no_map]
+    limit = ram.end
+    for _name, span in must_not_be_linux_ram(system):
+        if not ram.overlaps(span):
+            continue
+        if any(r.contains(span) for r in reserved):
+            continue
+        limit = min(limit, max(span.base, ram.base))
+    if limit >= ram.end:
+        return None
+    return ((limit - ram.base) // MiB) * MiB
+
+
+def linux_ram(system: System) -> Span:
+    mem = linux_mem(system)
+    ram = system.board.ram
+    return Span(ram.base, ram.size if mem is None else min(mem, ram.size))
+
+
+def kernel_cmdline(system: System) -> list[str]:
+    """Kernel arguments the layout requires (not console=, which is the user's)."""
+    mem = linux_mem(system)
+    return [] if mem is None else [f"mem={kernel_mem(mem)}"]
+
+
+# --- QEMU and device tree ---------------------------------------------------
+
+
+def check_feature(feature: str | None) -> None:
+    if feature is not None and feature not in FEATURES:
+        from .diagnostics import UserError
+
+        raise UserError(f"unknown feature '{feature}' (known features: {', '.join(FEATURES)})")
+
+
+def machine_options(system: System, feature: str | None) -> list[str]:
+    """The -M value as a list: machine type, then key=value options."""
+    q = system.board.qemu
+    opts = [q.machine] + [f"{k}={v}" for k, v in q.options]
+    if feature == "jailhouse":
+        opts += [f"{k}={v}" for k, v in q.jailhouse_options]
+    return opts
+
+
+def qemu_ram_arg(system: System) -> str:
+    return kernel_mem(system.board.ram.size)
+
+
+def gicr_span(system: System, feature: str | None) -> Span | None:
+    """The trimmed redistributor range for Jailhouse (None: leave QEMU's).
+
+    QEMU's virt GICR node spans room for 123 CPUs and covers Jailhouse's
+    virtual PCI host at pci_mmconfig_base; Linux then refuses that host.
+    """
+    if feature != "jailhouse":
+        return None
+    return system.board.gic.redistributors(system.board.cpus)
+
+
+def output_name(board: str, feature: str | None) -> str:
+    """openEuler's create_dtb.sh names: qemu.dtb / qemu-jailhouse.dtb."""
+    stem = board.split("-")[0]
+    return f"{stem}-{feature}.dtb" if feature else f"{stem}.dtb"

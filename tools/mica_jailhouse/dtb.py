@@ -1,0 +1,163 @@
+"""The Linux device tree: QEMU's own tree (or a vendor DTB) plus our nodes.
+
+Full DTB = dtc(decompiled base + our block); overlay = dtc -@ of our nodes
+alone. Before anything is written, the base tree is checked against the
+description (CPU count, RAM, GIC registers, PSCI method) so a DTB for the
+wrong board cannot be produced silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import fdt
+
+from . import derive, external
+from .diagnostics import Diagnostic, InvalidSystem, UserError, Where, error
+from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
+from .model import Span, System
+from .units import kernel_mem
+
+
+def qemu_machine_argv(system: System, feature: str | None) -> list[str]:
+    """The part of the QEMU command line that shapes the device tree."""
+    b = system.board
+    return [
+        "qemu-system-aarch64",
+        "-M", ",".join(derive.machine_options(system, feature)),
+        "-cpu", b.qemu.cpu,
+        "-smp", str(b.cpus),
+        "-m", derive.qemu_ram_arg(system),
+    ]
+
+
+def qemu_base_dtb(system: System, feature: str | None) -> bytes:
+    return external.qemu_dumpdtb(qemu_machine_argv(system, feature))
+
+
+def parse(dtb: bytes, name: str) -> Any:
+    try:
+        return fdt.parse_dtb(dtb)
+    except Exception as exc:  # fdt raises bare Exceptions on bad input
+        raise UserError(f"{name}: not a valid DTB ({exc})") from None
+
+
+def _cells(tree: Any, path: str, default: tuple[int, int]) -> tuple[int, int]:
+    a = tree.get_property("#address-cells", path)
+    s = tree.get_property("#size-cells", path)
+    return (a.value if a else default[0], s.value if s else default[1])
+
+
+def base_info(tree: Any) -> BaseInfo:
+    root = _cells(tree, "/", (2, 1))
+    if tree.exist_node("/reserved-memory"):
+        return BaseInfo(
+            root_cells=root,
+            reserved_memory_cells=_cells(tree, "/reserved-memory", root),
+            reserved_memory_has_ranges=tree.exist_property("ranges", "/reserved-memory"),
+        )
+    return BaseInfo(root_cells=root)
+
+
+def _decode_reg(words: list[int], cells: tuple[int, int]) -> list[Span]:
+    step = cells[0] + cells[1]
+    spans = []
+    for i in range(0, len(words) - step + 1, step):
+        base = 0
+        for w in words[i : i + cells[0]]:
+            base = (base << 32) | w
+        size = 0
+        for w in words[i + cells[0] : i + step]:
+            size = (size << 32) | w
+        spans.append(Span(base, size))
+    return spans
+
+
+def check_base(system: System, feature: str | None, tree: Any, name: str) -> list[Diagnostic]:
+    """Does the base tree describe the board of the system description?"""
+    diags: list[Diagnostic] = []
+    b = system.board
+    here = Where(name)
+    cells = _cells(tree, "/", (2, 1))
+    cpus = [n for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@")] \
+        if tree.exist_node("/cpus") else []
+    if len(cpus) != b.cpus:
+        diags.append(error(b.where, f"board.cpus is {b.cpus} but {name} has {len(cpus)} CPU nodes",
+                           "make board.cpus match the hardware (QEMU: -smp)", also=[here]))
+    ram: list[Span] = []
+    for node in tree.root.nodes:
+        dtype = node.get_property("device_type")
+        if dtype is not None and dtype.value == "memory":
+            reg = node.get_property("reg")
+            ram += _decode_reg(list(reg.data), cells) if reg is not None else []
+    if not any(span.contains(b.ram) for span in ram):
+        have = ", ".join(str(s) for s in ram) or "none"
+        diags.append(error(b.where, f"board.ram {b.ram} is not RAM in {name} (memory: {have})",
+                           "fix board.ram (QEMU: -m)", also=[here]))
+    gic = b.gic
+    if not tree.exist_node(gic.dt_path):
+        diags.append(error(gic.where, f"{name} has no node {gic.dt_path}",
+                           "set board.gic.dt_path to the GIC node's path"))
+    else:
+        reg = tree.get_node(gic.dt_path).get_property("reg")
+        spans = _decode_reg(list(reg.data), cells) if reg is not None else []
+        if len(spans) < 2 or spans[0] != gic.distributor or \
+                spans[1].base != gic.redistributor_base:
+            diags.append(error(gic.where, f"GIC in {name} is {', '.join(map(str, spans))}, "
+                               f"description says GICD {gic.distributor} and GICR at "
+                               f"{gic.redistributor_base:#x}", "fix board.gic", also=[here]))
+        elif spans[1].size < gic.redistributors(b.cpus).size:
+            diags.append(error(gic.where, f"GICR in {name} {spans[1]} is too small for "
+                               f"{b.cpus} CPUs of {gic.redistributor_stride:#x} each",
+                               "fix board.gic.redistributor.stride", also=[here]))
+    if feature == "jailhouse" and tree.exist_node("/psci"):
+        method = tree.get_property("method", "/psci")
+        if method is None or method.value != "smc":
+            got = method.value if method is not None else "none"
+            diags.append(error(b.qemu.where, f"PSCI method in {name} is '{got}', Jailhouse needs "
+                               "'smc'", "QEMU: add virtualization=on to board.qemu."
+                               "jailhouse_options", also=[here]))
+    return diags
+
+
+@dataclass(frozen=True)
+class DeviceTree:
+    dtb: bytes
+    dts: str  # banner + dtc's decompilation of ``dtb``
+    overlay: bytes
+    overlay_source: str
+
+
+def build(system: System, feature: str | None, base_dtb: bytes | None = None,
+          base_name: str = "QEMU's device tree") -> DeviceTree:
+    """Build the full DTB and the overlay; raise InvalidSystem on a mismatch."""
+    derive.check_feature(feature)
+    base = base_dtb if base_dtb is not None else qemu_base_dtb(system, feature)
+    tree = parse(base, base_name)
+    diags = check_base(system, feature, tree, base_name)
+    if diags:
+        raise InvalidSystem(diags)
+    info = base_info(tree)
+    source = external.dtc_decompile(base) + our_block(system, feature, info)
+    dtb = external.dtc_compile(source)
+    ovl_src = overlay_source(system, feature, info)
+    overlay = external.dtc_compile(ovl_src)
+    dts = banner(system, "Linux device tree") + external.dtc_decompile(dtb)
+    return DeviceTree(dtb=dtb, dts=dts, overlay=overlay, overlay_source=ovl_src)
+
+
+def qemu_run_argv(system: System, feature: str | None, kernel: str, dtb: str,
+                  initrd: str | None = None, append: list[str] | None = None) -> list[str]:
+    """The QEMU command line that matches the DTB: -M/-cpu/-smp/-m and mem=."""
+    argv = [*qemu_machine_argv(system, feature), "-nographic", "-kernel", kernel]
+    if initrd:
+        argv += ["-initrd", initrd]
+    argv += ["-dtb", dtb]
+    args = [*derive.kernel_cmdline(system), *(append or [])]
+    if args:
+        argv += ["-append", " ".join(args)]
+    return argv
+
+
+__all__ = ["DeviceTree", "build", "kernel_mem", "qemu_machine_argv", "qemu_run_argv"]

@@ -1,0 +1,1 @@
+"""Emitters: one per artifact; they format the model, they do not compute."""

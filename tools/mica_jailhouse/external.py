@@ -1,0 +1,77 @@
+"""Running the real tools (qemu-system-aarch64, dtc, fdtoverlay).
+
+Command lines are argument lists, never shell strings. A missing tool is a
+``ToolMissing`` user error that names the Debian package to install.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .diagnostics import ToolMissing, UserError
+
+PACKAGES = {
+    "qemu-system-aarch64": "qemu-system-arm",
+    "dtc": "device-tree-compiler",
+    "fdtoverlay": "device-tree-compiler",
+}
+
+
+def which(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise ToolMissing(tool, PACKAGES.get(tool, tool))
+    return path
+
+
+def run(argv: list[str], stdin: bytes | None = None) -> bytes:
+    exe = which(argv[0])
+    proc = subprocess.run([exe, *argv[1:]], input=stdin, capture_output=True, check=False)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        tail = msg[-1] if msg else f"exit code {proc.returncode}"
+        raise UserError(f"{argv[0]} failed: {tail}")
+    return proc.stdout
+
+
+def dtc_compile(dts: str) -> bytes:
+    """DTS text -> DTB bytes. dtc warnings are not fatal, errors are.
+
+    Overlays are compiled without -@: their references are local
+    (__local_fixups__), and exporting __symbols__ would leak our labels into
+    the base tree when the overlay is applied.
+    """
+    return run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", "-"], stdin=dts.encode())
+
+
+def dtc_decompile(dtb: bytes) -> str:
+    return run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", "-", "-"], stdin=dtb).decode()
+
+
+def fdtoverlay(base: bytes, overlay: bytes) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+        b, o, out = Path(tmp, "base.dtb"), Path(tmp, "ovl.dtbo"), Path(tmp, "out.dtb")
+        b.write_bytes(base)
+        o.write_bytes(overlay)
+        run(["fdtoverlay", "-i", str(b), "-o", str(out), str(o)])
+        return out.read_bytes()
+
+
+def qemu_dumpdtb(argv: list[str]) -> bytes:
+    """Run QEMU's dumpdtb with the given argv (without dumpdtb=) and return the DTB.
+
+    ``argv`` must contain exactly one ``-M`` option; ``dumpdtb=`` and
+    ``dtb-randomness=off`` (no random rng-seed/kaslr-seed) are appended to it.
+    """
+    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+        out = Path(tmp, "qemu.dtb")
+        full = list(argv)
+        i = full.index("-M") + 1
+        full[i] += f",dtb-randomness=off,dumpdtb={out}"
+        run([*full, "-nographic"])
+        if not out.is_file():
+            raise UserError(f"{argv[0]} did not write a device tree")
+        return out.read_bytes()

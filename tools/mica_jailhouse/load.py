@@ -1,0 +1,283 @@
+"""YAML description -> schema check -> typed ``model.System``.
+
+Loading only validates shape and types (JSON Schema) and builds the model;
+whether the values make sense together is the job of ``checks``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from . import derive
+from .boards import REPO, builtin_path
+from .diagnostics import Diagnostic, InvalidSystem, UserError, error
+from .model import (
+    Board,
+    Cell,
+    CellMemory,
+    DmaPool,
+    Gic,
+    Hypervisor,
+    IvshmemLink,
+    Linux,
+    Pci,
+    QemuMachine,
+    Region,
+    Span,
+    System,
+    Uart,
+)
+from .source import Document, YamlPath, merge, path_str, read_yaml
+from .units import to_int
+
+SCHEMA_FILE = Path(__file__).with_name("schema") / "system.schema.json"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _display(path: Path) -> str:
+    """How diagnostics name a file: relative to the current folder, or for the
+    built-in descriptions relative to the repository, so messages (and the
+    banners of generated files) do not depend on where the checkout lives."""
+    full = path.resolve()
+    for root in (Path.cwd(), REPO):
+        if full.is_relative_to(root):
+            return str(full.relative_to(root))
+    return str(path)
+
+
+def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
+    """Read a description and the chain of descriptions it extends."""
+    doc = read_yaml(path, _display(path))
+    if not isinstance(doc.data, dict):
+        raise UserError(f"{doc.file}:1: expected a mapping at the top level")
+    parent = doc.data.get("extends")
+    if parent is None:
+        return doc
+    if not isinstance(parent, str):
+        raise UserError(f"{doc.where(('extends',))}: 'extends' must be a system name or path")
+    base_path = (path.parent / parent) if parent.endswith((".yaml", ".yml")) else None
+    if base_path is None:
+        base_path = builtin_path(parent)
+    if base_path.resolve() in _seen or base_path.resolve() == path.resolve():
+        raise UserError(f"{doc.where(('extends',))}: 'extends' loops back to {parent}")
+    base = read_document(base_path, (*_seen, path.resolve()))
+    merged = merge(base, doc)
+    merged.data.pop("extends", None)
+    return merged
+
+
+def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
+    validator = jsonschema.Draft202012Validator(schema())
+    diags: list[Diagnostic] = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
+        path: YamlPath = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            known = sorted(err.schema.get("properties", {}))
+            for key in sorted(set(err.instance) - set(known)):
+                hint = f"known keys: {', '.join(known)}" if known else "remove it"
+                diags.append(error(doc.where((*path, key)), f"unknown key '{key}'", hint))
+            continue
+        if err.validator == "required":
+            missing = str(err.message).split("'")[1] if "'" in err.message else err.message
+            diags.append(error(doc.where(path), f"missing key '{missing}'", "add it"))
+            continue
+        if _is_number(err):
+            diags.append(
+                error(
+                    doc.where(path),
+                    f"expected a number or a size such as 0x1000, 4K, 80M, got {err.instance!r}",
+                )
+            )
+            continue
+        diags.append(error(doc.where(path), _plain(err)))
+    return diags
+
+
+def _is_number(err: jsonschema.ValidationError) -> bool:
+    if err.validator != "oneOf" or isinstance(err.instance, (int, dict, list)):
+        return False
+    options = err.validator_value if isinstance(err.validator_value, list) else []
+    return any(isinstance(s, dict) and s.get("type") == "integer" for s in options)
+
+
+def _plain(err: jsonschema.ValidationError) -> str:
+    if err.validator == "type":
+        return f"expected {err.validator_value}, got {err.instance!r}"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        allowed = ", ".join(repr(v) for v in err.validator_value)
+        return f"{err.instance!r} is not one of {allowed}"
+    if err.validator == "pattern":
+        return f"{err.instance!r} has an invalid form (expected {err.validator_value})"
+    return str(err.message)
+
+
+def load(path: Path) -> System:
+    """Load, validate and model a description; raise ``InvalidSystem``/``UserError``."""
+    doc = read_document(path)
+    diags = _schema_diagnostics(doc)
+    if diags:
+        raise InvalidSystem(diags)
+    return build(doc)
+
+
+def _span(doc: Document, path: YamlPath) -> Span:
+    node = _get(doc.data, path)
+    return Span(to_int(node["base"]), to_int(node["size"]))
+
+
+def _get(data: Any, path: YamlPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _options(value: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in (value or {}).items())
+
+
+def parse_bdf(value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    bus, rest = value.split(":")
+    dev, fn = rest.split(".")
+    return (int(bus, 16) << 8) | (int(dev, 16) << 3) | int(fn)
+
+
+def build(doc: Document) -> System:
+    d = doc.data
+    w = doc.where
+    b = d["board"]
+    g = b["gic"]
+    gic = Gic(
+        version=g["version"],
+        dt_path=g["dt_path"],
+        distributor=_span(doc, ("board", "gic", "distributor")),
+        redistributor_base=to_int(g["redistributor"]["base"]),
+        redistributor_stride=to_int(g["redistributor"]["stride"]),
+        maintenance_irq=g["maintenance_irq"],
+        where=w(("board", "gic")),
+    )
+    u = b["uart"]
+    board = Board(
+        name=b["name"],
+        cpus=b["cpus"],
+        ram=_span(doc, ("board", "ram")),
+        gic=gic,
+        uart=Uart(
+            u["type"], Span(to_int(u["base"]), to_int(u["size"])), u["irq"], w(("board", "uart"))
+        ),
+        pci=Pci(_span(doc, ("board", "pci", "ecam")), w(("board", "pci"))),
+        qemu=QemuMachine(
+            machine=b["qemu"]["machine"],
+            cpu=b["qemu"]["cpu"],
+            options=_options(b["qemu"].get("options")),
+            jailhouse_options=_options(b["qemu"].get("jailhouse_options")),
+            where=w(("board", "qemu")),
+        ),
+        where=w(("board",)),
+    )
+    hv = Hypervisor(
+        memory=Region(
+            "hypervisor memory",
+            _span(doc, ("hypervisor", "memory")),
+            w(("hypervisor", "memory")),
+        ),
+        pci_mmconfig_base=to_int(d["hypervisor"]["pci_mmconfig_base"]),
+        where=w(("hypervisor",)),
+    )
+    mem = d["linux"].get("mem")
+    linux = Linux(None if mem is None else to_int(mem), w(("linux", "mem") if mem else ("linux",)))
+
+    cells = []
+    for key, c in d["cells"].items():
+        p: YamlPath = ("cells", key)
+        memory = tuple(
+            CellMemory(
+                name=m["name"],
+                span=Span(to_int(m["base"]), to_int(m["size"])),
+                virt=to_int(m.get("virt", m["base"])),
+                no_map=m.get("no_map", True),
+                shared=m.get("shared", False),
+                where=w((*p, "memory", i)),
+            )
+            for i, m in enumerate(c["memory"])
+        )
+        cells.append(
+            Cell(
+                key=key,
+                name=c["name"],
+                cpus=tuple(c["cpus"]),
+                memory=memory,
+                reset_address=to_int(c["reset_address"]),
+                console=c.get("console"),
+                firmware=c["firmware"],
+                where=w(p),
+                reset_where=w((*p, "reset_address")),
+                cpus_where=tuple(w((*p, "cpus", i)) for i in range(len(c["cpus"]))),
+            )
+        )
+
+    links = []
+    for key, lk in d["ivshmem"].items():
+        p = ("ivshmem", key)
+        rw = Region(f"ivshmem {key} RW section", _span(doc, (*p, "rw")), w((*p, "rw")))
+        pool = None
+        if "dma_pool" in lk:
+            pool_cfg = lk["dma_pool"] or {}
+            default = derive.default_dma_pool(rw.span)
+            pool = DmaPool(
+                span=Span(
+                    to_int(pool_cfg.get("base", default.base)),
+                    to_int(pool_cfg.get("size", default.size)),
+                ),
+                no_map=pool_cfg.get("no_map", True),
+                where=w((*p, "dma_pool")),
+            )
+        out_size = to_int(lk.get("output_size", 0))
+        links.append(
+            IvshmemLink(
+                key=key,
+                protocol=lk["protocol"],
+                bdf=parse_bdf(lk["bdf"]),
+                peers=tuple(lk["peers"]),
+                state_table=Region(
+                    f"ivshmem {key} state table", _span(doc, (*p, "state_table")),
+                    w((*p, "state_table")),
+                ),
+                rw=rw,
+                outputs=tuple(
+                    Region(f"ivshmem {key} output section of {peer}", span,
+                           w((*p, "output_size")))
+                    for peer, span in zip(
+                        lk["peers"], derive.output_sections(rw.span, out_size, len(lk["peers"])),
+                        strict=True,
+                    )
+                ),
+                dma_pool=pool,
+                where=w(p),
+                peers_where=w((*p, "peers")),
+            )
+        )
+    return System(
+        name=d["name"],
+        file=doc.file,
+        board=board,
+        hypervisor=hv,
+        linux=linux,
+        cells=tuple(cells),
+        ivshmem=tuple(links),
+        where=w(()),
+    )
+
+
+__all__ = ["build", "load", "parse_bdf", "path_str", "read_document"]
