@@ -84,7 +84,10 @@ def _convert(
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise UserError(f"{file}: invalid YAML: {exc}".split("\n")[0]) from None
     try:
         node = loader.get_single_node()
         if node is None:
