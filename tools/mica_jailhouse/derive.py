@@ -76,7 +76,8 @@ def remoteproc_client(system: System) -> Cell | None:
     return None
 
 
-def _subtract(span: Span, holes: list[Span]) -> list[Span]:
+def subtract(span: Span, holes: list[Span]) -> list[Span]:
+    """``span`` minus ``holes``, as the pieces left in address order."""
     pieces = [span]
     for hole in holes:
         nxt = []
@@ -113,7 +114,7 @@ def reservations(system: System) -> list[Reservation]:
         pools = [link.dma_pool.span] if link.dma_pool else []
         pieces: list[Span] = []
         for region in link.regions():
-            pieces.extend(_subtract(region.span, pools))
+            pieces.extend(subtract(region.span, pools))
         for piece in _coalesce(pieces):
             out.append(
                 Reservation(

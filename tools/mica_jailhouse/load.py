@@ -17,6 +17,7 @@ from . import derive
 from .boards import REPO, builtin_path
 from .diagnostics import Diagnostic, InvalidSystem, UserError, error
 from .model import (
+    LINUX,
     Board,
     Cell,
     CellMemory,
@@ -34,6 +35,11 @@ from .model import (
 )
 from .source import Document, YamlPath, merge, path_str, read_yaml
 from .units import to_int
+
+DEFAULT_REVISION = 13  # what openEuler's Jailhouse and MICA's micad expect
+DEFAULT_ROOT_VPCI_IRQ_BASE = 96
+DEFAULT_CELL_VPCI_IRQ_BASE = 108
+DEFAULT_COMM_REGION = 0x80000000
 
 SCHEMA_FILE = Path(__file__).with_name("schema") / "system.schema.json"
 
@@ -174,7 +180,8 @@ def build(doc: Document) -> System:
         ram=_span(doc, ("board", "ram")),
         gic=gic,
         uart=Uart(
-            u["type"], Span(to_int(u["base"]), to_int(u["size"])), u["irq"], w(("board", "uart"))
+            u["type"], Span(to_int(u["base"]), to_int(u["size"])), u["irq"],
+            u.get("irq_owner", LINUX), w(("board", "uart")),
         ),
         pci=Pci(_span(doc, ("board", "pci", "ecam")), w(("board", "pci"))),
         qemu=QemuMachine(
@@ -183,6 +190,11 @@ def build(doc: Document) -> System:
             options=_options(b["qemu"].get("options")),
             jailhouse_options=_options(b["qemu"].get("jailhouse_options")),
             where=w(("board", "qemu")),
+        ),
+        mmio=tuple(
+            Region(f"board MMIO window {i}", _span(doc, ("board", "mmio", i)),
+                   w(("board", "mmio", i)))
+            for i in range(len(b.get("mmio", [])))
         ),
         where=w(("board",)),
     )
@@ -193,13 +205,18 @@ def build(doc: Document) -> System:
             w(("hypervisor", "memory")),
         ),
         pci_mmconfig_base=to_int(d["hypervisor"]["pci_mmconfig_base"]),
+        revision=d["hypervisor"].get("revision", DEFAULT_REVISION),
         where=w(("hypervisor",)),
     )
     mem = d["linux"].get("mem")
-    linux = Linux(None if mem is None else to_int(mem), w(("linux", "mem") if mem else ("linux",)))
+    linux = Linux(
+        None if mem is None else to_int(mem),
+        d["linux"].get("vpci_irq_base", DEFAULT_ROOT_VPCI_IRQ_BASE),
+        w(("linux", "mem") if mem else ("linux",)),
+    )
 
     cells = []
-    for key, c in d["cells"].items():
+    for index, (key, c) in enumerate(d["cells"].items()):
         p: YamlPath = ("cells", key)
         memory = tuple(
             CellMemory(
@@ -219,8 +236,11 @@ def build(doc: Document) -> System:
                 cpus=tuple(c["cpus"]),
                 memory=memory,
                 reset_address=to_int(c["reset_address"]),
+                vpci_irq_base=c.get("vpci_irq_base", DEFAULT_CELL_VPCI_IRQ_BASE + 4 * index),
+                comm_region=to_int(c.get("comm_region", DEFAULT_COMM_REGION)),
                 console=c.get("console"),
                 firmware=c["firmware"],
+                autoboot=c.get("autoboot", False),
                 where=w(p),
                 reset_where=w((*p, "reset_address")),
                 cpus_where=tuple(w((*p, "cpus", i)) for i in range(len(c["cpus"]))),

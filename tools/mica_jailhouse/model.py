@@ -60,6 +60,7 @@ class Uart:
     type: str
     span: Span
     irq: int
+    irq_owner: str  # "linux" or a cell key
     where: Where
 
 
@@ -87,6 +88,7 @@ class Board:
     uart: Uart
     pci: Pci
     qemu: QemuMachine
+    mmio: tuple[Region, ...]  # device windows the root cell may access
     where: Where
 
 
@@ -103,12 +105,14 @@ class Region:
 class Hypervisor:
     memory: Region
     pci_mmconfig_base: int
+    revision: int  # Jailhouse config revision (13 or 14)
     where: Where
 
 
 @dataclass(frozen=True)
 class Linux:
     mem: int | None  # bytes from RAM base, None = derive
+    vpci_irq_base: int
     where: Where
 
 
@@ -129,8 +133,11 @@ class Cell:
     cpus: tuple[int, ...]
     memory: tuple[CellMemory, ...]
     reset_address: int
+    vpci_irq_base: int
+    comm_region: int  # guest address of Jailhouse's communication region
     console: str | None
     firmware: str
+    autoboot: bool
     where: Where
     reset_where: Where
     cpus_where: tuple[Where, ...] = field(default=())
