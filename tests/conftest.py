@@ -1,15 +1,8 @@
-"""Shared test helpers: golden files and the real tools the tests need."""
+"""pytest hooks and fixtures shared by every test folder."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-IN_CI = bool(os.environ.get("CI"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,29 +13,3 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
-
-
-def unavailable(reason: str) -> None:
-    """A missing prerequisite fails in CI (never a silent skip) and skips locally."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI must install it: see .ci/run and scripts/setup.sh)")
-    pytest.skip(reason)
-
-
-def need_tool(tool: str, package: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        unavailable(f"{tool} not installed: apt-get install {package}")
-    assert path is not None
-    return path
-
-
-def check_golden(path: Path, actual: str, update: bool) -> None:
-    if update or not path.exists():
-        if not update and IN_CI:
-            pytest.fail(f"golden file {path} missing: run pytest --update-golden and commit it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual)
-        if not update:
-            pytest.fail(f"golden file {path} was missing and has been written: review it")
-    assert actual == path.read_text(), f"{path} differs (pytest --update-golden to accept)"

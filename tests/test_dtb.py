@@ -9,7 +9,7 @@ from typing import Any
 import fdt
 import pytest
 
-from conftest import REPO, check_golden, need_tool
+from support import REPO, check_golden, need_tool
 from mica_jailhouse import boards, derive, dtb, external
 from mica_jailhouse.cli import create_dtb_main
 from mica_jailhouse.diagnostics import InvalidSystem
