@@ -9,11 +9,11 @@ from typing import Any
 import fdt
 import pytest
 
-from support import REPO, check_golden, need_tool
 from mica_jailhouse import boards, derive, dtb, external
 from mica_jailhouse.cli import create_dtb_main
 from mica_jailhouse.diagnostics import InvalidSystem
 from mica_jailhouse.load import load
+from support import REPO, check_golden, need_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "dtb"
 COMBOS = [(b, f) for b in boards.builtin_names() for f in (None, "jailhouse")]

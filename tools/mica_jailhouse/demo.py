@@ -1,22 +1,67 @@
-"""The main job: generate and check the qemu-a53 + Jailhouse set, then boot it."""
+"""The main job: generate and check the qemu-a53 + Jailhouse set, then boot it.
+
+The boot uses Debian's real arm64 kernel (fetched once into .cache/) with a
+busybox initramfs, the generated DTB and the derived QEMU command line, and
+prints a short verdict: what was written, what the kernel reserved, how many
+CPUs came up.
+"""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
+import time
+from pathlib import Path
 
-from . import boards, dtb
+from . import artifacts, derive, dtb
+from .diagnostics import UserError, summary
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("system", nargs="?", default="qemu-a53")
-    p.add_argument("-o", "--output", default="out", help="output folder (default: out/)")
+    p.add_argument("system", nargs="?", default="qemu-a53",
+                   help="built-in name or YAML file (default: qemu-a53)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output folder (default: out/SYSTEM)")
     p.add_argument("--no-boot", action="store_true", help="only generate and check")
+    p.add_argument("--timeout", type=float, default=120.0, help="boot timeout in seconds")
 
 
 def run(args: argparse.Namespace) -> int:
+    from .boot import BootHarnessError, fetch_debian_arm64, run_probe
+    from .boot.verify import verify_boot
     from .cli import load_checked
 
-    system, _ = load_checked(args.system)
-    tree = dtb.build(system, "jailhouse")
-    print(len(tree.dtb), boards.REPO)
-    return 0
+    system, diags = load_checked(args.system)
+    outdir: Path = args.output or Path("out") / system.name
+    items = artifacts.generate(system)
+    written = artifacts.write(system, items, outdir, system.hypervisor.revision)
+    print(f"{system.name} + Jailhouse: check {summary(diags)}; "
+          f"{len(written)} artifacts written to {outdir}/")
+    for path in written:
+        print(f"  {path.name}")
+    if args.no_boot:
+        return 0
+    dtb_path = outdir / derive.output_name(system.board.name, artifacts.FEATURE)
+    machine = [*dtb.qemu_machine_argv(system, artifacts.FEATURE), "-dtb", str(dtb_path)]
+    kernel_args = derive.kernel_cmdline(system)
+    try:
+        files = fetch_debian_arm64()
+        with tempfile.TemporaryDirectory(prefix="mica-jh-boot-") as tmp:
+            start = time.monotonic()
+            report = run_probe(machine, files, Path(tmp), kernel_args=kernel_args,
+                               timeout=args.timeout)
+            seconds = time.monotonic() - start
+    except BootHarnessError as exc:
+        raise UserError(f"boot failed: {exc}") from None
+    print(f"booted Linux {report.kernel_release} in QEMU in {seconds:.1f} s: "
+          f"{' '.join(machine[1:])} -append '{' '.join(kernel_args)}'")
+    findings = verify_boot(system, report)
+    for f in findings:
+        print(f"  [{'ok' if f.ok else 'FAIL'}] {f.text}")
+    failed = [f for f in findings if not f.ok]
+    print("verdict: " + ("PASS: the kernel sees the layout the description asks for"
+                         if not failed else f"FAIL: {len(failed)} finding(s) disagree"))
+    return 0 if not failed else 1
+
+
+__all__ = ["add_arguments", "run"]

@@ -1,0 +1,133 @@
+"""The whole artifact set of a system, computed in memory, then written.
+
+Everything is rendered before the first byte is written, and each file is
+written atomically, so a failed check or a failing tool never leaves a
+half-generated folder behind. The manifest is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path, PurePath, PurePosixPath
+
+from . import cells, derive, dtb
+from .emit.cell_source import render_cell
+from .emit.templating import render
+from .fsutil import write_atomic
+from .model import Cell, System
+from .units import MiB
+
+FEATURE = "jailhouse"
+DEFAULT_CELL_DIR = "/usr/share/jailhouse/cells"
+DEFAULT_FIRMWARE_DIR = "/lib/firmware"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    role: str  # manifest key
+    name: str  # file name in the output folder
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Options:
+    revision: int | None = None
+    cell_dir: str = DEFAULT_CELL_DIR
+    firmware_dir: str = DEFAULT_FIRMWARE_DIR
+    base_dtb: bytes | None = None
+    base_name: str = "QEMU's device tree"
+
+
+def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -> str:
+    return render(
+        "mica/client.conf.j2",
+        name=cell.name,
+        system=system.name,
+        source=PurePath(system.file).name,
+        # The CPU list is read from the cell, so the two can never disagree.
+        cpu=",".join(map(str, plan.cell.cpus)),
+        client_path=str(PurePosixPath(opts.firmware_dir) / cell.firmware),
+        autoboot="yes" if cell.autoboot else "no",
+        pedestal_conf=str(PurePosixPath(opts.cell_dir) / f"{plan.stem}.cell"),
+    )
+
+
+def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
+    """runqemu's QB_* settings, from the same derivation as the DTB."""
+    argv = dtb.qemu_machine_argv(system, FEATURE)
+    return [
+        ("QB_SYSTEM_NAME", argv[0]),
+        ("QB_MACHINE", f"-machine {argv[argv.index('-M') + 1]}"),
+        ("QB_CPU", f"-cpu {argv[argv.index('-cpu') + 1]}"),
+        ("QB_SMP", f"-smp {argv[argv.index('-smp') + 1]}"),
+        ("QB_MEM", f"-m {system.board.ram.size // MiB}"),
+        ("QB_DTB", dtb_name),
+        ("QB_KERNEL_CMDLINE_APPEND", " ".join(derive.kernel_cmdline(system))),
+    ]
+
+
+def generate(system: System, opts: Options | None = None) -> list[Artifact]:
+    opts = opts or Options()
+    source = PurePath(system.file).name
+    tree = dtb.build(system, FEATURE, opts.base_dtb, opts.base_name)
+    dtb_name = derive.output_name(system.board.name, FEATURE)
+    stem = dtb_name.removesuffix(".dtb")
+    out = [
+        Artifact("dtb", dtb_name, tree.dtb),
+        Artifact("dts", f"{stem}.dts", tree.dts.encode()),
+        Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
+        Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
+    ]
+    root = cells.root_plan(system, opts.revision)
+    out.append(Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode()))
+    for cell in system.cells:
+        plan = cells.client_plan(system, cell, opts.revision)
+        out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
+        out.append(Artifact("mica_conf", f"{plan.stem}.conf",
+                            mica_conf(system, cell, plan, opts).encode()))
+    out.append(Artifact("cmdline", "cmdline.txt",
+                        (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))
+    machine = [*dtb.qemu_machine_argv(system, FEATURE), "-dtb", dtb_name]
+    qemu = {"machine": machine, "append": derive.kernel_cmdline(system),
+            "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
+    out.append(Artifact("qemu_args", "qemu-args.json",
+                        (json.dumps(qemu, indent=2) + "\n").encode()))
+    out.append(Artifact("qemuboot", "qemuboot.conf", render(
+        "qemuboot.conf.j2", system=system.name, source=source,
+        variables=qemuboot_variables(system, dtb_name)).encode()))
+    return out
+
+
+LIST_ROLES = {"cells_c", "mica_conf"}
+
+
+def manifest(system: System, artifacts: list[Artifact], revision: int) -> bytes:
+    files: dict[str, str | list[str]] = {}
+    for a in artifacts:
+        if a.role in LIST_ROLES:
+            entry = files.setdefault(a.role, [])
+            assert isinstance(entry, list)
+            entry.append(a.name)
+        else:
+            files[a.role] = a.name
+    data = {
+        "system": system.name,
+        "source": PurePath(system.file).name,
+        "revision": revision,
+        "files": files,
+        "sha256": {a.name: hashlib.sha256(a.data).hexdigest() for a in artifacts},
+    }
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def write(system: System, artifacts: list[Artifact], outdir: Path, revision: int) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for a in artifacts:
+        write_atomic(outdir / a.name, a.data)
+        written.append(outdir / a.name)
+    write_atomic(outdir / "manifest.json", manifest(system, artifacts, revision))
+    written.append(outdir / "manifest.json")
+    return written

@@ -1,0 +1,267 @@
+"""The Jailhouse cells of a system, derived once from the description.
+
+``root_plan`` and ``client_plan`` return the raw cell values (the same
+dataclasses the ``.cell`` reader returns, so a generated, compiled and read
+back cell can be compared field by field) together with the comments the C
+emitter prints above each entry. The C templates only format these plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import derive
+from .jailhouse.abi import (
+    MAX_IOMMU_UNITS,
+    Architecture,
+    CellFlag,
+    ConFlag,
+    ConType,
+    MemFlag,
+    PciType,
+    SysFlag,
+)
+from .jailhouse.raw import (
+    ArmPlatform,
+    Console,
+    IommuUnit,
+    Irqchip,
+    Memory,
+    PciDevice,
+    Platform,
+    RawCell,
+    RawNonRootCell,
+    RawSystem,
+)
+from .model import LINUX, Cell, IvshmemLink, Span, System
+from .units import PAGE
+
+R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
+VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
+PINS_PER_CHIP = 128  # one jailhouse_irqchip covers pin_base .. pin_base + 127
+INTX_BAR_MASK = (0xFFFFF000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """One cell config: raw values plus a comment per array entry."""
+
+    stem: str  # file name without extension (.c, .cell)
+    config: RawSystem | RawNonRootCell
+    memory_comments: tuple[str, ...]
+    irqchip_comments: tuple[str, ...]
+    pci_comments: tuple[str, ...]
+
+    @property
+    def cell(self) -> RawCell:
+        if isinstance(self.config, RawSystem):
+            return self.config.root_cell
+        return self.config.cell
+
+    @property
+    def is_root(self) -> bool:
+        return isinstance(self.config, RawSystem)
+
+
+def architecture(revision: int) -> Architecture | None:
+    return None if revision == 13 else Architecture.ARM64
+
+
+def ivshmem_irq(vpci_irq_base: int, bdf: int) -> int:
+    """The SPI an ivshmem device raises in a cell (INTx pin rotates with the device number)."""
+    return 32 + vpci_irq_base + ((bdf >> 3) & 3)
+
+
+def pl011_console(span: Span) -> Console:
+    return Console(span.base, span.size, ConType.TYPE_PL011,
+                   ConFlag.ACCESS_MMIO | ConFlag.REGDIST_4)
+
+
+def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str, Memory]]:
+    """state table, RW section, one output section per peer: what Jailhouse expects at
+    shmem_regions_start. Only the owner may write its output section."""
+    dev_id = link.peers.index(peer)
+    shared = MemFlag(0) if root else MemFlag.ROOTSHARED
+    label = f"IVSHMEM {link.key} ({_bdf_text(link.bdf)}, protocol {link.protocol:#06x})"
+    out = [
+        (f"{label}: state table", _identity(link.state_table.span, R | shared)),
+        (f"{label}: read/write section", _identity(link.rw.span, R | W | shared)),
+    ]
+    for i, (section, owner) in enumerate(zip(link.outputs, link.peers, strict=True)):
+        flags = (R | W if i == dev_id else R) | shared
+        if section.span.size == 0:
+            out.append((f"{label}: output section of {owner} (none)", Memory(0, 0, 0, 0)))
+        else:
+            out.append((f"{label}: output section of {owner}", _identity(section.span, flags)))
+    return out
+
+
+def _identity(span: Span, flags: int) -> Memory:
+    return Memory(span.base, span.base, span.size, int(flags))
+
+
+def _bdf_text(bdf: int) -> str:
+    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
+
+
+def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevice:
+    return PciDevice(
+        type=PciType.IVSHMEM, iommu=0, domain=VPCI_DOMAIN, bdf=link.bdf,
+        bar_mask=INTX_BAR_MASK, caps_start=0, num_caps=0, num_msi_vectors=0,
+        msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
+        msix_address=0, shmem_regions_start=regions_start,
+        shmem_dev_id=link.peers.index(peer), shmem_peers=len(link.peers),
+        shmem_protocol=link.protocol,
+    )
+
+
+def irqchips(gicd: int, irqs: set[int] | None) -> list[Irqchip]:
+    """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root)."""
+    if irqs is None:
+        return [Irqchip(gicd, 0, 32, (0xFFFFFFFF,) * 4)]
+    chips = []
+    for block in sorted({(irq - 32) // PINS_PER_CHIP for irq in irqs}):
+        base = 32 + block * PINS_PER_CHIP
+        words = [0, 0, 0, 0]
+        for irq in irqs:
+            if base <= irq < base + PINS_PER_CHIP:
+                words[(irq - base) // 32] |= 1 << ((irq - base) % 32)
+        chips.append(Irqchip(gicd, 0, base, (words[0], words[1], words[2], words[3])))
+    return chips
+
+
+def root_ram(system: System) -> list[Span]:
+    """Root RAM: all of RAM except hypervisor memory and the ivshmem regions.
+
+    Client RAM stays inside: Jailhouse takes it from the root at cell create
+    and gives back at destroy only what the root owned.
+    """
+    holes = [system.hypervisor.memory.span]
+    for link in system.ivshmem:
+        holes += [r.span for r in link.regions()]
+    return derive.subtract(system.board.ram, sorted(holes))
+
+
+def root_plan(system: System, revision: int | None = None) -> CellPlan:
+    rev = revision or system.hypervisor.revision
+    b = system.board
+    regions: list[tuple[str, Memory]] = []
+    pci: list[tuple[str, PciDevice]] = []
+    for link in system.ivshmem:
+        if LINUX not in link.peers:
+            continue
+        start = len(regions)
+        regions += _ivshmem_regions(link, LINUX, root=True)
+        pci.append((f"IVSHMEM {link.key}: {_bdf_text(link.bdf)}, Linux is peer "
+                    f"{link.peers.index(LINUX)} of {len(link.peers)}",
+                    _ivshmem_device(link, LINUX, start)))
+    for window in b.mmio:
+        regions.append((f"MMIO (permissive): {window.name}",
+                        _identity(window.span, R | W | MemFlag.IO)))
+    for span in root_ram(system):
+        regions.append((f"RAM {span}", _identity(span, R | W | X)))
+    regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
+    cell = RawCell(
+        name=system.name,
+        cpu_set_size=8,
+        cpus=tuple(range(b.cpus)),
+        vpci_irq_base=system.linux.vpci_irq_base,
+        memory_regions=tuple(m for _, m in regions),
+        irqchips=tuple(irqchips(b.gic.distributor.base, None)),
+        pci_devices=tuple(d for _, d in pci),
+    )
+    config = RawSystem(
+        revision=rev,
+        architecture=architecture(rev),
+        flags=SysFlag.VIRTUAL_DEBUG_CONSOLE,
+        hypervisor_memory=Memory(system.hypervisor.memory.span.base, 0,
+                                 system.hypervisor.memory.span.size, 0),
+        debug_console=pl011_console(b.uart.span),
+        platform=Platform(
+            pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
+            pci_mmconfig_end_bus=0,
+            pci_is_virtual=1,
+            pci_domain=VPCI_DOMAIN,
+            iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
+            arm=ArmPlatform(maintenance_irq=b.gic.maintenance_irq, gic_version=b.gic.version,
+                            gicd_base=b.gic.distributor.base, gicc_base=0, gich_base=0,
+                            gicv_base=0, gicr_base=b.gic.redistributor_base),
+        ),
+        root_cell=cell,
+    )
+    return CellPlan(
+        stem=f"{system.name}-root",
+        config=config,
+        memory_comments=tuple(c for c, _ in regions),
+        irqchip_comments=("GIC: every SPI of the first 128 (cells take theirs at create)",),
+        pci_comments=tuple(c for c, _ in pci),
+    )
+
+
+def client_irqs(system: System, cell: Cell) -> dict[int, str]:
+    """The interrupts a client cell owns, with what raises them."""
+    irqs: dict[int, str] = {}
+    if system.board.uart.irq_owner == cell.key:
+        irqs[system.board.uart.irq] = "UART"
+    for link in system.ivshmem:
+        if cell.key in link.peers:
+            irqs[ivshmem_irq(cell.vpci_irq_base, link.bdf)] = f"IVSHMEM {link.key}"
+    return irqs
+
+
+def client_plan(system: System, cell: Cell, revision: int | None = None) -> CellPlan:
+    rev = revision or system.hypervisor.revision
+    b = system.board
+    regions: list[tuple[str, Memory]] = []
+    pci: list[tuple[str, PciDevice]] = []
+    for link in system.ivshmem:
+        if cell.key not in link.peers:
+            continue
+        start = len(regions)
+        regions += _ivshmem_regions(link, cell.key, root=False)
+        pci.append((f"IVSHMEM {link.key}: {_bdf_text(link.bdf)}, {cell.key} is peer "
+                    f"{link.peers.index(cell.key)} of {len(link.peers)}",
+                    _ivshmem_device(link, cell.key, start)))
+    if cell.console == "uart":
+        regions.append(("UART (shared with the root cell)",
+                        _identity(b.uart.span, R | W | MemFlag.IO | MemFlag.ROOTSHARED)))
+    for m in cell.memory:
+        flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE
+        if m.shared:
+            flags |= MemFlag.ROOTSHARED
+        regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
+    regions.append(("communication region",
+                    Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+    irqs = client_irqs(system, cell)
+    chips = irqchips(b.gic.distributor.base, set(irqs))
+    chip_comments = []
+    for chip in chips:
+        mine = sorted(i for i in irqs if chip.pin_base <= i < chip.pin_base + PINS_PER_CHIP)
+        chip_comments.append("GIC: " + ", ".join(f"{irqs[i]} {i}" for i in mine))
+    cell_flags = CellFlag.PASSIVE_COMMREG
+    if cell.console == "uart":
+        cell_flags |= CellFlag.VIRTUAL_CONSOLE_PERMITTED
+    raw = RawCell(
+        name=cell.name,
+        cpu_set_size=8,
+        cpus=tuple(sorted(cell.cpus)),
+        flags=int(cell_flags),
+        vpci_irq_base=cell.vpci_irq_base,
+        cpu_reset_address=cell.reset_address,
+        console=pl011_console(b.uart.span) if cell.console == "uart" else Console(0, 0, 0, 0),
+        memory_regions=tuple(m for _, m in regions),
+        irqchips=tuple(chips),
+        pci_devices=tuple(d for _, d in pci),
+    )
+    return CellPlan(
+        stem=cell.name,
+        config=RawNonRootCell(revision=rev, architecture=architecture(rev), cell=raw),
+        memory_comments=tuple(c for c, _ in regions),
+        irqchip_comments=tuple(chip_comments),
+        pci_comments=tuple(c for c, _ in pci),
+    )
+
+
+def plans(system: System, revision: int | None = None) -> list[CellPlan]:
+    return [root_plan(system, revision),
+            *(client_plan(system, c, revision) for c in system.cells)]

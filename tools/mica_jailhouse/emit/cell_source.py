@@ -1,0 +1,116 @@
+"""Jailhouse cell configs as C source, readable like Jailhouse's configs/arm64/*.c.
+
+The emitter turns a ``CellPlan`` into strings (hex numbers, flag names); the
+templates in templates/jailhouse/ only lay them out.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from ..cells import CellPlan
+from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, SysFlag
+from ..jailhouse.raw import Console, Memory, RawSystem
+from ..model import System
+from .templating import render
+
+
+def flag_names(value: int, flags: type[enum.IntFlag], prefix: str) -> str:
+    """``JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE`` for 0x3; "0" when empty."""
+    names = []
+    rest = value
+    for member in flags:
+        if member.value and member.name and value & member.value == member.value:
+            names.append(prefix + member.name)
+            rest &= ~member.value
+    if rest:
+        names.append(f"0x{rest:x}")
+    return " |\n\t\t\t\t".join(names) if names else "0"
+
+
+@dataclass(frozen=True)
+class MemoryView:
+    comment: str
+    empty: bool
+    phys_start: str
+    virt_start: str
+    size: str
+    flags: str
+
+
+def _memory(comment: str, m: Memory) -> MemoryView:
+    return MemoryView(
+        comment=comment,
+        empty=m == Memory(0, 0, 0, 0),
+        phys_start=f"0x{m.phys_start:08x}",
+        virt_start=f"0x{m.virt_start:08x}",
+        size=f"0x{m.size:08x}",
+        flags=flag_names(m.flags, MemFlag, "JAILHOUSE_MEM_"),
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    address: str
+    size: str
+    type: str
+    flags: str
+
+
+def _console(c: Console) -> ConsoleView:
+    con_flags = flag_names(c.flags, ConFlag, "JAILHOUSE_CON_").replace("\t\t\t\t", "\t\t\t\t ")
+    return ConsoleView(f"0x{c.address:08x}", f"0x{c.size:x}",
+                       f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags)
+
+
+def render_cell(system: System, plan: CellPlan) -> str:
+    cell = plan.cell
+    revision = plan.config.revision
+    context = dict(
+        source=PurePath(system.file).name,
+        system=system.name,
+        revision=revision,
+        arch=revision != 13,
+        name=cell.name,
+        cpus=f"0x{sum(1 << c for c in cell.cpus):x}",
+        cpu_list=", ".join(map(str, cell.cpus)),
+        memory=[_memory(c, m) for c, m in zip(plan.memory_comments, cell.memory_regions,
+                                              strict=True)],
+        irqchips=[
+            dict(comment=comment, address=f"0x{chip.address:08x}", pin_base=chip.pin_base,
+                 bitmap=", ".join(f"0x{w:08x}" for w in chip.pin_bitmap))
+            for comment, chip in zip(plan.irqchip_comments, cell.irqchips, strict=True)
+        ],
+        pci_devices=[
+            dict(comment=comment, domain=d.domain, device=d.bdf >> 3, bdf=d.bdf,
+                 regions_start=d.shmem_regions_start, dev_id=d.shmem_dev_id,
+                 peers=d.shmem_peers, protocol=f"0x{d.shmem_protocol:04x}")
+            for comment, d in zip(plan.pci_comments, cell.pci_devices, strict=True)
+        ],
+        vpci_irq_base=cell.vpci_irq_base,
+        cell_flags=flag_names(cell.flags, CellFlag, "JAILHOUSE_CELL_").replace(
+            "\t\t\t\t", "\t\t\t"),
+        reset_address=f"0x{cell.cpu_reset_address:08x}",
+        console=_console(cell.console) if cell.console.type else None,
+    )
+    if isinstance(plan.config, RawSystem):
+        cfg = plan.config
+        arm = cfg.platform.arm
+        context.update(
+            sys_flags=flag_names(cfg.flags, SysFlag, "JAILHOUSE_SYS_"),
+            hv_start=f"0x{cfg.hypervisor_memory.phys_start:08x}",
+            hv_size=f"0x{cfg.hypervisor_memory.size:08x}",
+            debug_console=_console(cfg.debug_console),
+            mmconfig_base=f"0x{cfg.platform.pci_mmconfig_base:08x}",
+            mmconfig_end_bus=cfg.platform.pci_mmconfig_end_bus,
+            pci_is_virtual=cfg.platform.pci_is_virtual,
+            pci_domain=cfg.platform.pci_domain,
+            gic_version=arm.gic_version,
+            gicd_base=f"0x{arm.gicd_base:08x}",
+            gicr_base=f"0x{arm.gicr_base:08x}",
+            maintenance_irq=arm.maintenance_irq,
+        )
+        return render("jailhouse/root-cell.c.j2", **context)
+    return render("jailhouse/client-cell.c.j2", **context)
