@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
 from . import cells, derive, dtb
+from .checks import has_errors
+from .diagnostics import InvalidSystem
 from .emit.cell_source import render_cell
 from .emit.templating import render
 from .fsutil import write_atomic
@@ -68,6 +70,17 @@ def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
     ]
 
 
+def _cross_check(system: System, opts: Options) -> None:
+    """The generated set must pass the same cross-artifact check users run on
+    their boards; a failure here is a gap in the description's own checks."""
+    from . import evidence
+    from .checks.cross import check_artifacts
+
+    diags = check_artifacts(evidence.from_system(system, opts.revision, opts.cell_dir))
+    if has_errors(diags):
+        raise InvalidSystem(diags)
+
+
 def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     opts = opts or Options()
     source = PurePath(system.file).name
@@ -80,6 +93,7 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
         Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
         Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
     ]
+    _cross_check(system, opts)
     root = cells.root_plan(system, opts.revision)
     out.append(Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode()))
     for cell in system.cells:

@@ -100,11 +100,41 @@ def run_dtb(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    system = load(boards.resolve(args.system))
-    diags = check_system(system)
+    from . import evidence
+    from .checks.cross import check_artifacts
+
+    given = bool(args.cell or args.dtb or args.cmdline is not None or args.mica_conf)
+    if args.system is None and not given:
+        raise UserError("give a system description, or artifacts to check "
+                        "(--cell, --dtb, --cmdline, --mica-conf)")
+    diags: list[Diagnostic] = []
+    arts = evidence.ArtifactSet(
+        cells=[evidence.read_cell(p) for p in args.cell],
+        dtb=evidence.read_dtb(args.dtb) if args.dtb else None,
+        cmdline=evidence.parse_cmdline(args.cmdline) if args.cmdline is not None else None,
+        confs=[evidence.read_mica_conf(p) for p in args.mica_conf],
+        revision=args.revision,
+    )
+    label = "check"
+    if args.system is not None:
+        system = load(boards.resolve(args.system))
+        label = system.file
+        diags += check_system(system)
+        if not has_errors(diags):
+            # What the user did not give is taken from the description.
+            gen = evidence.from_system(system, args.revision)
+            if not arts.cells:
+                arts.cells, arts.confs = gen.cells, arts.confs or gen.confs
+            elif arts.root is None:
+                arts.cells.insert(0, next(c for c in gen.cells if c.is_root))
+            arts.dtb = arts.dtb or gen.dtb
+            arts.cmdline = arts.cmdline or gen.cmdline
+            arts.revision = gen.revision
+    if arts.cells or arts.dtb or arts.confs:
+        diags += check_artifacts(arts)
     _print_diags(diags)
     failed = has_errors(diags) or (args.werror and bool(diags))
-    print(f"{system.file}: {summary(diags)}", file=sys.stderr if failed else sys.stdout)
+    print(f"{label}: {summary(diags)}", file=sys.stderr if failed else sys.stdout)
     return EXIT_USER if failed else 0
 
 
@@ -121,9 +151,70 @@ def run_qemu(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_generate(args: argparse.Namespace) -> int:
+    from . import artifacts
+
+    system, diags = load_checked(args.system, werror=args.werror)
+    _print_diags(diags)
+    base = None
+    if args.base_dtb is not None:
+        try:
+            base = args.base_dtb.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+    opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
+                             firmware_dir=args.firmware_dir, base_dtb=base,
+                             base_name=str(args.base_dtb or "QEMU's device tree"))
+    items = artifacts.generate(system, opts)
+    revision = args.revision or system.hypervisor.revision
+    written = artifacts.write(system, items, args.output, revision)
+    print(f"{system.file}: {summary(diags)}; {len(written)} files written to {args.output}")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from . import evidence
+    from .importer import import_system
+
+    arts = evidence.ArtifactSet(
+        cells=[evidence.read_cell(p) for p in args.cell],
+        dtb=evidence.read_dtb(args.dtb) if args.dtb else None,
+        cmdline=evidence.parse_cmdline(args.cmdline) if args.cmdline is not None else None,
+    )
+    text = import_system(arts, args.name)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.output, text)
+        print(f"{args.output} written; now run: mica-jailhouse check {args.output}")
+    return 0
+
+
+def run_qemuboot(args: argparse.Namespace) -> int:
+    from . import artifacts
+
+    system, _ = load_checked(args.system)
+    name = derive.output_name(system.board.name, artifacts.FEATURE)
+    for key, value in artifacts.qemuboot_variables(system, name):
+        print(f'{key} = "{value}"')
+    return 0
+
+
 def run_cmdline(args: argparse.Namespace) -> int:
     system, _ = load_checked(args.system)
     print(" ".join(derive.kernel_cmdline(system)))
+    return 0
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from . import memmap
+
+    system, diags = load_checked(args.system)
+    _print_diags(diags)
+    rows = memmap.rows(system)
+    if args.svg is not None:
+        write_atomic(args.svg, memmap.svg(system, rows))
+    print(memmap.table(system, rows), end="")
     return 0
 
 
@@ -135,8 +226,20 @@ def main_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("check", help="check a system description")
-    c.add_argument("system", help="built-in name or YAML file")
+    c = sub.add_parser(
+        "check", help="check a system description and/or existing artifacts against each other",
+        description="Check a description, and the artifacts on a board (Jailhouse .cell files, "
+        "the Linux DTB, the kernel command line, MICA configs) against each other, in any "
+        "combination. With a description, what is not given is generated from it.")
+    c.add_argument("system", nargs="?", help="built-in name or YAML file")
+    c.add_argument("--cell", type=Path, action="append", default=[], metavar="FILE",
+                   help="a binary .cell (root or non-root); repeat for several")
+    c.add_argument("--dtb", type=Path, metavar="FILE", help="the Linux device tree blob")
+    c.add_argument("--cmdline", metavar="TEXT", help="the kernel command line, e.g. 'mem=780M'")
+    c.add_argument("--mica-conf", type=Path, action="append", default=[], metavar="FILE",
+                   help="a MICA client .conf; repeat for several")
+    c.add_argument("--revision", type=int, choices=(13, 14),
+                   help="the Jailhouse config revision in use")
     c.add_argument("--werror", action="store_true", help="treat warnings as errors")
     c.set_defaults(func=run_check)
 
@@ -154,9 +257,43 @@ def main_parser() -> argparse.ArgumentParser:
     q.add_argument("--run", action="store_true", help="run QEMU instead of printing")
     q.set_defaults(func=run_qemu)
 
+    g = sub.add_parser("generate", help="write every artifact (DTB, overlay, cells, MICA "
+                       "config, cmdline, QEMU args) and a manifest, after the checks pass")
+    g.add_argument("system", help="built-in name or YAML file")
+    g.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    g.add_argument("--revision", type=int, choices=(13, 14),
+                   help="Jailhouse config revision (default: the description's)")
+    g.add_argument("--cell-dir", default="/usr/share/jailhouse/cells",
+                   help="where the .cell files are installed on the target (MICA PedestalConf)")
+    g.add_argument("--firmware-dir", default="/lib/firmware",
+                   help="where client images are installed on the target (MICA ClientPath)")
+    g.add_argument("--base-dtb", type=Path, metavar="FILE",
+                   help="add our nodes to this DTB instead of QEMU's")
+    g.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    g.set_defaults(func=run_generate)
+
+    i = sub.add_parser("import", help="write a system description from existing .cell files")
+    i.add_argument("--cell", type=Path, action="append", required=True, metavar="FILE",
+                   help="the root cell and the client cells")
+    i.add_argument("--dtb", type=Path, metavar="FILE", help="the Linux DTB (RAM, DMA pool)")
+    i.add_argument("--cmdline", metavar="TEXT", help="the kernel command line (mem=)")
+    i.add_argument("--name", help="system name (default: the root cell's name)")
+    i.add_argument("-o", "--output", type=Path, help="YAML file to write (default: stdout)")
+    i.set_defaults(func=run_import)
+
+    b = sub.add_parser("qemuboot", help="print runqemu's QB_* settings for the system")
+    b.add_argument("system")
+    b.set_defaults(func=run_qemuboot)
+
     k = sub.add_parser("cmdline", help="print the kernel arguments the layout needs (mem=)")
     k.add_argument("system")
     k.set_defaults(func=run_cmdline)
+
+    mp = sub.add_parser("map", help="print every memory region in address order with its "
+                        "owner and flags (--svg: also draw it)")
+    mp.add_argument("system", help="built-in name or YAML file")
+    mp.add_argument("--svg", type=Path, metavar="FILE", help="write the map as an SVG picture")
+    mp.set_defaults(func=run_map)
 
     from . import demo
 

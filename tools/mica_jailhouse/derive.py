@@ -7,6 +7,9 @@ no address is computed twice in two different ways.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,7 +17,7 @@ from .model import LINUX, Span
 from .units import PAGE, MiB, kernel_mem
 
 if TYPE_CHECKING:
-    from .model import Cell, IvshmemLink, System
+    from .model import Cell, CellMemory, IvshmemLink, System
 
 FEATURES = ("jailhouse",)
 
@@ -76,6 +79,14 @@ def remoteproc_client(system: System) -> Cell | None:
     return None
 
 
+def client_memory(cell: Cell) -> CellMemory:
+    """The region MICA loads the client into: the one holding its reset address."""
+    for mem in cell.memory:
+        if mem.virt <= cell.reset_address < mem.virt + mem.span.size:
+            return mem
+    return cell.memory[0]
+
+
 def subtract(span: Span, holes: list[Span]) -> list[Span]:
     """``span`` minus ``holes``, as the pieces left in address order."""
     pieces = [span]
@@ -98,10 +109,11 @@ def reservations(system: System) -> list[Reservation]:
     out: list[Reservation] = []
     client = remoteproc_client(system)
     for cell in system.cells:
-        for i, mem in enumerate(cell.memory):
+        for mem in cell.memory:
             if not mem.no_map:
                 continue
-            primary = client is not None and cell.key == client.key and i == 0
+            primary = client is not None and cell.key == client.key and \
+                mem is client_memory(client)
             out.append(
                 Reservation(
                     node=f"{cell.key}-{mem.name}",
@@ -160,6 +172,20 @@ def must_not_be_linux_ram(system: System) -> list[tuple[str, Span]]:
     return out
 
 
+def inside_one_of(spans: Iterable[Span]) -> Callable[[Span], bool]:
+    """A test "does one of ``spans`` contain this span?" in O(log n), not O(n):
+    the spans sorted by base, with the furthest end reached so far."""
+    ordered = sorted(spans)
+    bases = [s.base for s in ordered]
+    reach = list(itertools.accumulate((s.end for s in ordered), max))
+
+    def inside(span: Span) -> bool:
+        i = bisect.bisect_right(bases, span.base)
+        return i > 0 and reach[i - 1] >= span.end
+
+    return inside
+
+
 def linux_mem(system: System) -> int | None:
     """The mem= limit in bytes from RAM base, or None if Linux may use all RAM.
 
@@ -169,12 +195,12 @@ def linux_mem(system: System) -> int | None:
     if system.linux.mem is not None:
         return system.linux.mem
     ram = system.board.ram
-    reserved = [r.span for r in reservations(system) if r.no_map]
+    reserved = inside_one_of(r.span for r in reservations(system) if r.no_map)
     limit = ram.end
     for _name, span in must_not_be_linux_ram(system):
         if not ram.overlaps(span):
             continue
-        if any(r.contains(span) for r in reserved):
+        if reserved(span):
             continue
         limit = min(limit, max(span.base, ram.base))
     if limit >= ram.end:
@@ -226,6 +252,15 @@ def gicr_span(system: System, feature: str | None) -> Span | None:
     if feature != "jailhouse":
         return None
     return system.board.gic.redistributors(system.board.cpus)
+
+
+MMCONFIG_BUS_SIZE = MiB  # config space of one bus: 32 devices x 8 functions x 4 KiB
+
+
+def mmconfig_window(base: int, end_bus: int) -> Span:
+    """The config space (ECAM/MMCONFIG) of a PCI host with buses 0..end_bus,
+    such as Jailhouse's virtual PCI host (pci_mmconfig_base, pci_mmconfig_end_bus)."""
+    return Span(base, (end_bus + 1) * MMCONFIG_BUS_SIZE)
 
 
 def output_name(board: str, feature: str | None) -> str:

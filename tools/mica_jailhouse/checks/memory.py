@@ -7,6 +7,7 @@ from ..diagnostics import Diagnostic, error
 from ..model import Span, System
 from ..units import PAGE, hx, kernel_mem
 from .regions import Declared, declared
+from .sweep import overlapping
 
 
 def check_alignment(system: System) -> list[Diagnostic]:
@@ -51,22 +52,9 @@ def _allowed(a: Declared, b: Declared) -> bool:
     return a.inside_of == b.what or b.inside_of == a.what
 
 
-def overlapping_pairs(items: list[Declared]) -> list[tuple[Declared, Declared]]:
-    """Sort and sweep: O(n log n + k) instead of comparing every pair."""
-    pairs: list[tuple[Declared, Declared]] = []
-    active: list[Declared] = []
-    for item in sorted(items, key=lambda d: (d.span.base, d.span.end)):
-        if item.span.size == 0:
-            continue
-        active = [a for a in active if a.span.end > item.span.base]
-        pairs.extend((a, item) for a in active)
-        active.append(item)
-    return pairs
-
-
 def check_overlaps(system: System) -> list[Diagnostic]:
     diags = []
-    for a, b in overlapping_pairs(declared(system)):
+    for a, b in overlapping(declared(system), lambda d: d.span):
         if _allowed(a, b):
             continue
         # Report at the user's own file (not a description it extends), and

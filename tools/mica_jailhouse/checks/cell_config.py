@@ -1,0 +1,135 @@
+"""What Jailhouse's own jailhouse-config-check checks, on one cell at a time.
+
+Overlaps inside a cell, with hypervisor memory, with the PCI MMCONFIG window
+and with the GIC distributor/redistributors; plus page alignment, which the
+hypervisor enforces at ``cell create`` with a bare -EINVAL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic, Where, error
+from ..evidence import CellFile
+from ..jailhouse.abi import MemFlag, PciType
+from ..jailhouse.raw import Memory, RawSystem
+from ..model import Span
+from ..units import PAGE, MiB
+from .sweep import overlapping
+
+GICD_SIZE = 0x10000
+GICR_STRIDE = 0x20000  # GICv3: RD_base + SGI_base frames per CPU
+
+
+@dataclass(frozen=True)
+class Entry:
+    cell: CellFile
+    index: int
+    mem: Memory
+
+    @property
+    def phys(self) -> Span:
+        return Span(self.mem.phys_start, self.mem.size)
+
+    @property
+    def virt(self) -> Span:
+        return Span(self.mem.virt_start, self.mem.size)
+
+    @property
+    def where(self) -> Where:
+        return Where(self.cell.name, 0, f"mem_regions[{self.index}]")
+
+    @property
+    def is_comm(self) -> bool:
+        return bool(self.mem.flags & MemFlag.COMM_REGION)
+
+    @property
+    def is_io(self) -> bool:
+        return bool(self.mem.flags & MemFlag.IO)
+
+    @property
+    def empty(self) -> bool:
+        return self.mem.size == 0
+
+    def describe(self) -> str:
+        return f"{self.phys}" if self.mem.phys_start == self.mem.virt_start else \
+            f"{self.phys} at guest {self.mem.virt_start:#x}"
+
+
+def entries(cell: CellFile) -> list[Entry]:
+    regions = cell.config.root_cell.memory_regions if isinstance(cell.config, RawSystem) \
+        else cell.config.cell.memory_regions
+    return [Entry(cell, i, m) for i, m in enumerate(regions)]
+
+
+def ivshmem_indices(cell: CellFile) -> set[int]:
+    """Indices of the memory regions that ivshmem devices point at."""
+    c = cell.config.root_cell if isinstance(cell.config, RawSystem) else cell.config.cell
+    out: set[int] = set()
+    for dev in c.pci_devices:
+        if dev.type == PciType.IVSHMEM:
+            out |= set(range(dev.shmem_regions_start,
+                             dev.shmem_regions_start + 2 + dev.shmem_peers))
+    return out
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The system-wide ranges no cell may map, from the root cell."""
+
+    hypervisor: Span
+    mmconfig: Span | None
+    gicd: Span
+    gicr: Span
+    source: str
+
+
+def platform(root: CellFile, cpus: int) -> Platform:
+    assert isinstance(root.config, RawSystem)
+    cfg = root.config
+    hv = Span(cfg.hypervisor_memory.phys_start, cfg.hypervisor_memory.size)
+    p = cfg.platform
+    mmconfig = Span(p.pci_mmconfig_base, (p.pci_mmconfig_end_bus + 1) * MiB) \
+        if p.pci_mmconfig_base else None
+    return Platform(hv, mmconfig, Span(p.arm.gicd_base, GICD_SIZE),
+                    Span(p.arm.gicr_base, GICR_STRIDE * cpus), root.name)
+
+
+def check_cell(cell: CellFile, plat: Platform | None) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    items = [e for e in entries(cell) if not e.empty]
+    for e in items:
+        bad = [n for n, v in (("phys_start", e.mem.phys_start), ("virt_start", e.mem.virt_start),
+                              ("size", e.mem.size)) if v % PAGE]
+        if bad:
+            diags.append(error(e.where, f"{e.describe()} is not page aligned ({', '.join(bad)})",
+                               "Jailhouse refuses it at cell create with 'Invalid argument'"))
+    phys = [e for e in items if not e.is_comm]
+    shm = ivshmem_indices(cell)
+    for a, b in overlapping(phys, lambda e: e.phys):
+        if a.index in shm or b.index in shm:
+            continue  # RAM over ivshmem: checks/cross.py says it better
+        diags.append(error(b.where, f"{b.describe()} overlaps mem_regions[{a.index}] "
+                           f"{a.describe()} in the same cell", "merge or separate them",
+                           also=[a.where]))
+    for a, b in overlapping(items, lambda e: e.virt):
+        identity = all(e.mem.phys_start == e.mem.virt_start and not e.is_comm for e in (a, b))
+        if identity:
+            continue  # the physical overlap is reported (or excused) above
+        diags.append(error(b.where, f"guest range {b.virt} overlaps mem_regions[{a.index}] "
+                           f"guest range {a.virt}", "give them distinct guest addresses",
+                           also=[a.where]))
+    if plat is None:
+        return diags
+    forbidden = [("hypervisor memory", plat.hypervisor), ("GIC distributor", plat.gicd),
+                 ("GIC redistributors", plat.gicr)]
+    if plat.mmconfig is not None:
+        forbidden.append(("the PCI MMCONFIG window", plat.mmconfig))
+    root_where = Where(plat.source, 0, "header")
+    for e in phys:
+        for what, span in forbidden:
+            if e.phys.overlaps(span):
+                diags.append(error(e.where, f"{e.describe()} overlaps {what} {span}",
+                                   "no cell may map it; shrink or move the region",
+                                   also=[root_where]))
+    return diags

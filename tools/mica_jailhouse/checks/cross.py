@@ -1,0 +1,491 @@
+"""Cells, DTB, kernel command line and MICA configs checked against each other.
+
+Jailhouse links cells only by PCI address and checks little of it; MICA and
+Linux trust the DTB. When these disagree the hypervisor hangs or says only
+"Invalid argument". Every diagnostic here names both sides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from ..cells import ivshmem_irq
+from ..derive import subtract
+from ..diagnostics import Diagnostic, Where, error, warning
+from ..evidence import ArtifactSet, CellFile, DtView, MicaConf
+from ..jailhouse.abi import MemFlag, PciType
+from ..jailhouse.raw import PciDevice, RawCell, RawSystem
+from ..model import Span
+from ..units import PAGE, hx, kernel_mem
+from .cell_config import Entry, check_cell, entries, ivshmem_indices, platform
+
+MICA_RPMSG = 0x4001
+
+
+def raw(cell: CellFile) -> RawCell:
+    return cell.config.root_cell if isinstance(cell.config, RawSystem) else cell.config.cell
+
+
+def at(cell: CellFile, path: str) -> Where:
+    return Where(cell.name, 0, path)
+
+
+def bdf_text(bdf: int) -> str:
+    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
+
+
+def check_artifacts(arts: ArtifactSet) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    root = arts.root
+    roots = [c for c in arts.cells if c.is_root]
+    for extra in roots[1:]:
+        diags.append(error(at(extra, "header"), "a second root cell (system config)",
+                           "pass one root cell", also=[at(roots[0], "header")]))
+    online = _online_cpus(arts)
+    plat = platform(root, len(raw(root).cpus)) if root else None
+    for cell in arts.cells:
+        diags += check_cell(cell, plat)
+    diags += _revisions(arts)
+    diags += _cpus(arts, online)
+    diags += _reset_addresses(arts)
+    diags += _ivshmem(arts)
+    diags += _irqs(arts)
+    diags += _linux_memory(arts)
+    diags += _dtb(arts)
+    diags += _mica(arts)
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def _online_cpus(arts: ArtifactSet) -> int | None:
+    if arts.dtb is None:
+        return None
+    n = arts.dtb.cpus
+    if arts.cmdline is not None and arts.cmdline.maxcpus is not None:
+        n = min(n, arts.cmdline.maxcpus)
+    return n
+
+
+def _revisions(arts: ArtifactSet) -> list[Diagnostic]:
+    diags = []
+    for cell in arts.cells:
+        rev = cell.config.revision
+        if arts.revision is not None and rev != arts.revision:
+            diags.append(error(at(cell, "header.revision"),
+                               f"config revision {rev}, but the Jailhouse in use expects "
+                               f"{arts.revision}", f"regenerate with --revision {arts.revision}"))
+    first = arts.cells[0] if arts.cells else None
+    for cell in arts.cells[1:]:
+        if first and cell.config.revision != first.config.revision and arts.revision is None:
+            diags.append(error(at(cell, "header.revision"),
+                               f"config revision {cell.config.revision} differs from "
+                               f"{first.name}'s {first.config.revision}",
+                               "build every cell for the same Jailhouse",
+                               also=[at(first, "header.revision")]))
+    return diags
+
+
+def _cpus(arts: ArtifactSet, online: int | None) -> list[Diagnostic]:
+    diags = []
+    root = arts.root
+    root_cpus = set(raw(root).cpus) if root else None
+    if root and online is not None and root_cpus != set(range(online)):
+        assert arts.dtb is not None and root_cpus is not None
+        diags.append(error(at(root, "cpus"),
+                           f"root cell CPUs {_set(root_cpus)}, but Linux brings CPUs "
+                           f"{_set(set(range(online)))} online",
+                           "jailhouse enable needs exactly the online CPUs in the root set",
+                           also=[Where(arts.dtb.name, 0, "/cpus")]))
+    owner: dict[int, CellFile] = {}
+    for cell in arts.clients:
+        for cpu in raw(cell).cpus:
+            if cpu == 0:
+                diags.append(error(at(cell, "cpus"), "takes CPU 0, which must stay with Linux",
+                                   "pick another CPU"))
+            if root_cpus is not None and root and cpu not in root_cpus:
+                diags.append(error(at(cell, "cpus"), f"CPU {cpu} is not in the root cell's set "
+                                   f"{_set(root_cpus)}", "fix the CPU", also=[at(root, "cpus")]))
+            if cpu in owner:
+                diags.append(error(at(cell, "cpus"), f"CPU {cpu} is also given to "
+                                   f"{owner[cpu].name}", "give each CPU to one cell",
+                                   also=[at(owner[cpu], "cpus")]))
+            owner.setdefault(cpu, cell)
+    return diags
+
+
+def _set(cpus: set[int]) -> str:
+    return "{" + ", ".join(map(str, sorted(cpus))) + "}"
+
+
+def _reset_addresses(arts: ArtifactSet) -> list[Diagnostic]:
+    diags = []
+    for cell in arts.clients:
+        c = raw(cell)
+        loadable = [e for e in entries(cell) if e.mem.flags & MemFlag.LOADABLE]
+        if not any(e.virt.base <= c.cpu_reset_address < e.virt.end for e in loadable):
+            diags.append(error(at(cell, "cpu_reset_address"),
+                               f"reset address {hx(c.cpu_reset_address)} is in no loadable "
+                               "region: the CPU would start in unloaded memory",
+                               "point it into a JAILHOUSE_MEM_LOADABLE region"))
+    return diags
+
+
+# --- ivshmem ------------------------------------------------------------------------
+
+
+def _ivshmem_devices(cell: CellFile) -> list[tuple[int, PciDevice]]:
+    return [(i, d) for i, d in enumerate(raw(cell).pci_devices) if d.type == PciType.IVSHMEM]
+
+
+def _shm_entries(cell: CellFile, dev: PciDevice) -> list[Entry] | None:
+    es = entries(cell)
+    start, n = dev.shmem_regions_start, 2 + dev.shmem_peers
+    return es[start:start + n] if start + n <= len(es) else None
+
+
+def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    links: dict[tuple[int, int], list[tuple[CellFile, int, PciDevice]]] = defaultdict(list)
+    for cell in arts.cells:
+        for i, dev in _ivshmem_devices(cell):
+            links[(dev.domain, dev.bdf)].append((cell, i, dev))
+            shm = _shm_entries(cell, dev)
+            here = at(cell, f"pci_devices[{i}]")
+            if shm is None:
+                diags.append(error(here, f"shmem_regions_start {dev.shmem_regions_start} + "
+                                   f"{2 + dev.shmem_peers} regions runs past the memory regions",
+                                   "fix shmem_regions_start"))
+                continue
+            if dev.shmem_dev_id >= dev.shmem_peers:
+                diags.append(error(here, f"shmem_dev_id {dev.shmem_dev_id} is not below "
+                                   f"shmem_peers {dev.shmem_peers}", "fix the peer id"))
+            diags += _ivshmem_rights(cell, i, dev, shm)
+    for (_domain, bdf), ends in sorted(links.items()):
+        first_cell, fi, first = ends[0]
+        first_shm = _shm_entries(first_cell, first)
+        ids: dict[int, CellFile] = {}
+        for cell, i, dev in ends:
+            here = at(cell, f"pci_devices[{i}]")
+            there = at(first_cell, f"pci_devices[{fi}]")
+            name = f"ivshmem {bdf_text(bdf)}"
+            if dev.shmem_dev_id in ids:
+                diags.append(error(here, f"{name}: peer id {dev.shmem_dev_id} also used by "
+                                   f"{ids[dev.shmem_dev_id].name}", "give each peer its own id",
+                                   also=[there]))
+            ids.setdefault(dev.shmem_dev_id, cell)
+            if cell is first_cell:
+                continue
+            if dev.shmem_peers != first.shmem_peers:
+                diags.append(error(here, f"{name}: {dev.shmem_peers} peers, but "
+                                   f"{first_cell.name} says {first.shmem_peers}",
+                                   "make shmem_peers equal on every end", also=[there]))
+            if dev.shmem_protocol != first.shmem_protocol:
+                diags.append(error(here, f"{name}: protocol {dev.shmem_protocol:#06x}, but "
+                                   f"{first_cell.name} says {first.shmem_protocol:#06x}",
+                                   "use the same protocol on every end", also=[there]))
+            shm = _shm_entries(cell, dev)
+            if shm is not None and first_shm is not None:
+                for k, (a, b) in enumerate(zip(first_shm, shm, strict=False)):
+                    if a.phys != b.phys:
+                        diags.append(error(b.where, f"{name}: {_section(k)} is {b.phys}, but "
+                                           f"{first_cell.name} maps {a.phys}",
+                                           "both ends must map the same memory",
+                                           also=[a.where]))
+        if len(ends) == 1 and len(arts.cells) > 1:
+            diags.append(warning(at(first_cell, f"pci_devices[{fi}]"),
+                                 f"ivshmem {bdf_text(bdf)} has no other end among the given "
+                                 "cells", "add the device to its peer cell or remove it"))
+        if len(ends) > first.shmem_peers:
+            diags.append(error(at(first_cell, f"pci_devices[{fi}]"),
+                               f"ivshmem {bdf_text(bdf)} appears in {len(ends)} cells but has "
+                               f"{first.shmem_peers} peers", "raise shmem_peers"))
+    return diags
+
+
+def _section(k: int) -> str:
+    return ("state table", "read/write section")[k] if k < 2 else f"output section {k - 2}"
+
+
+def _ivshmem_rights(cell: CellFile, i: int, dev: PciDevice, shm: list[Entry]) -> list[Diagnostic]:
+    diags = []
+    for k, e in enumerate(shm):
+        if e.empty:
+            continue
+        writable = bool(e.mem.flags & MemFlag.WRITE)
+        want = k == 1 or k == 2 + dev.shmem_dev_id
+        if writable != want:
+            what = "writable" if writable else "read-only"
+            diags.append(error(e.where, f"ivshmem {bdf_text(dev.bdf)} {_section(k)} is {what} "
+                               f"for peer {dev.shmem_dev_id}",
+                               "only the RW section and the peer's own output section are "
+                               "writable", also=[at(cell, f"pci_devices[{i}]")]))
+        if not cell.is_root and not e.mem.flags & MemFlag.ROOTSHARED:
+            diags.append(error(e.where, f"ivshmem {bdf_text(dev.bdf)} {_section(k)} lacks "
+                               "JAILHOUSE_MEM_ROOTSHARED in a non-root cell",
+                               "Jailhouse would take it away from Linux at cell create"))
+    return diags
+
+
+def _irqs(arts: ArtifactSet) -> list[Diagnostic]:
+    diags = []
+    claimed: dict[int, CellFile] = {}
+    for cell in arts.cells:
+        c = raw(cell)
+        pins = {chip.pin_base + w * 32 + b
+                for chip in c.irqchips for w, word in enumerate(chip.pin_bitmap)
+                for b in range(32) if word >> b & 1}
+        for i, dev in _ivshmem_devices(cell):
+            irq = ivshmem_irq(c.vpci_irq_base, dev.bdf)
+            if irq not in pins:
+                diags.append(error(at(cell, f"pci_devices[{i}]"),
+                                   f"ivshmem {bdf_text(dev.bdf)} raises SPI {irq} (vpci_irq_base "
+                                   f"{c.vpci_irq_base} + 32 + INTx pin {(dev.bdf >> 3) & 3}), "
+                                   "which is not in the cell's irqchip pin_bitmap",
+                                   "enable it in the pin_bitmap or fix vpci_irq_base"))
+        if cell.is_root:
+            continue  # the root owns every interrupt until a cell takes it
+        for irq in sorted(pins):
+            if irq in claimed:
+                diags.append(error(at(cell, "irqchips"), f"interrupt {irq} is also claimed by "
+                                   f"{claimed[irq].name}", "an interrupt belongs to one cell",
+                                   also=[at(claimed[irq], "irqchips")]))
+            claimed.setdefault(irq, cell)
+    return diags
+
+
+# --- Linux memory (DTB + mem=) ----------------------------------------------------------
+
+
+def _linux_ram(arts: ArtifactSet) -> tuple[list[Span], str] | None:
+    if arts.dtb is None:
+        return None
+    ram = sorted(arts.dtb.memory)
+    if not ram:
+        return None
+    limit = ""
+    if arts.cmdline is not None and arts.cmdline.mem is not None:
+        budget, clipped = arts.cmdline.mem, []
+        for span in ram:
+            take = min(span.size, budget)
+            if take:
+                clipped.append(Span(span.base, take))
+            budget -= take
+        ram = clipped
+        limit = f" (mem={kernel_mem(arts.cmdline.mem)})"
+    return ram, f"Linux RAM{limit}"
+
+
+def _covered(span: Span, by: list[Span]) -> bool:
+    """Is ``span`` covered by the union of ``by`` (adjacent reservations count)?"""
+    return not subtract(span, sorted(by))
+
+
+def _private(cell: CellFile) -> list[Entry]:
+    """Regions that belong to the cell alone: RAM that Linux must never touch."""
+    shm = ivshmem_indices(cell)
+    return [e for e in entries(cell) if not e.empty and not e.is_comm and not e.is_io
+            and not e.mem.flags & MemFlag.ROOTSHARED and e.index not in shm]
+
+
+def _ivshmem_spans(arts: ArtifactSet) -> list[tuple[Entry, PciDevice]]:
+    out = []
+    for cell in arts.cells:
+        for _i, dev in _ivshmem_devices(cell):
+            for e in _shm_entries(cell, dev) or []:
+                if not e.empty:
+                    out.append((e, dev))
+    return out
+
+
+def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    root = arts.root
+    shm = _ivshmem_spans(arts)
+    if root is not None:
+        shm_entries = {id(e.mem) for e, _ in shm if e.cell is root}
+        root_ram = [e for e in entries(root) if not e.empty and not e.is_io
+                    and id(e.mem) not in shm_entries and e.mem.flags & MemFlag.WRITE]
+        seen = set()
+        for r in root_ram:
+            for e, dev in shm:
+                key = (r.index, e.phys)
+                if r.phys.overlaps(e.phys) and key not in seen:
+                    seen.add(key)
+                    diags.append(error(r.where, f"root RAM {r.phys} covers ivshmem "
+                                       f"{bdf_text(dev.bdf)} region {e.phys}",
+                                       "split the root RAM around the ivshmem regions",
+                                       also=[e.where]))
+    linux = _linux_ram(arts)
+    dtb = arts.dtb
+    no_map = [(res, s) for res in (dtb.reservations if dtb else ()) for s in res.spans
+              if res.no_map]
+    root_ram_spans = [e.phys for e in entries(root) if not e.is_io and not e.empty] \
+        if root else []
+    for cell in arts.clients:
+        for e in _private(cell):
+            partial = [(res, s) for res, s in no_map
+                       if s.overlaps(e.phys) and not s.contains(e.phys)]
+            for res, s in partial:
+                diags.append(error(e.where, f"{e.phys} is larger than its DT reservation "
+                                   f"{res.name} {s}", "reserve the whole region in the DTB",
+                                   also=[Where(dtb.name if dtb else "", 0,
+                                               f"/reserved-memory/{res.name}")]))
+            if linux is not None:
+                ram, label = linux
+                reserved = _covered(e.phys, [s for _r, s in no_map])
+                if any(s.overlaps(e.phys) for s in ram) and not reserved:
+                    diags.append(error(e.where, f"{e.phys} is inside {label} and not reserved "
+                                       "with no-map: Linux may allocate it",
+                                       "reserve it in the DTB or lower mem=",
+                                       also=[Where(dtb.name if dtb else "", 0, "/memory")]))
+            if root is not None and not any(s.contains(e.phys) for s in root_ram_spans):
+                diags.append(warning(e.where, f"{e.phys} lies outside the root cell's RAM: "
+                                     "Jailhouse takes it at cell create but gives back at "
+                                     "destroy only what the root owned",
+                                     "include it in a root RAM region", also=[at(root, "mem")]))
+    if linux is not None:
+        ram, label = linux
+        seen_shm: set[Span] = set()
+        for e, dev in shm:
+            if e.phys in seen_shm:
+                continue
+            seen_shm.add(e.phys)
+            if any(s.overlaps(e.phys) for s in ram) and \
+                    not _covered(e.phys, [s for _r, s in no_map]):
+                diags.append(error(e.where, f"ivshmem {bdf_text(dev.bdf)} region {e.phys} is "
+                                   f"inside {label} and not reserved with no-map",
+                                   "reserve it in the DTB or lower mem=",
+                                   also=[Where(dtb.name if dtb else "", 0, "/memory")]))
+    if linux is not None and root is not None:
+        assert isinstance(root.config, RawSystem)
+        hv = root.config.hypervisor_memory
+        hv_span = Span(hv.phys_start, hv.size)
+        ram, label = linux
+        if any(s.overlaps(hv_span) for s in ram) and \
+                not any(s.contains(hv_span) for _r, s in no_map):
+            diags.append(error(at(root, "hypervisor_memory"),
+                               f"hypervisor memory {hv_span} is inside {label}",
+                               "lower mem= or reserve it with no-map",
+                               also=[Where(dtb.name if dtb else "", 0, "/memory")]))
+    return diags
+
+
+def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
+    dtb = arts.dtb
+    if dtb is None:
+        return []
+    diags: list[Diagnostic] = []
+    root = arts.root
+    if root is not None:
+        assert isinstance(root.config, RawSystem)
+        p = root.config.platform
+        if dtb.gicr is not None and p.pci_mmconfig_base and \
+                dtb.gicr.overlaps(Span(p.pci_mmconfig_base, PAGE)):
+            diags.append(error(Where(dtb.name, 0, "GIC reg"),
+                               f"GIC redistributor range {dtb.gicr} covers Jailhouse's virtual "
+                               f"PCI host at {hx(p.pci_mmconfig_base)}: Linux will refuse it and "
+                               "no ivshmem device appears",
+                               "trim the GICR reg to the CPUs present, as create_dtb.py -f "
+                               "jailhouse does",
+                               also=[at(root, "platform_info.pci_mmconfig_base")]))
+        if dtb.psci_method not in (None, "smc"):
+            diags.append(error(Where(dtb.name, 0, "/psci/method"),
+                               f"PSCI method '{dtb.psci_method}': Jailhouse needs 'smc'",
+                               "QEMU: -M virt,virtualization=on"))
+    if dtb.remoteproc is None:
+        return diags
+    here = Where(dtb.name, 0, "/mcs-remoteproc/memory-region")
+    if len(dtb.remoteproc) < 2:
+        diags.append(error(here, f"{len(dtb.remoteproc)} memory-region entries; MICA expects "
+                           "the DMA pool, then the client memory", "fix the DTB"))
+        return diags
+    pool, client_mem = dtb.remoteproc[0], dtb.remoteproc[1]
+    if "shared-dma-pool" not in pool.compatible:
+        diags.append(error(here, f"first memory-region {pool.name} is not a shared-dma-pool",
+                           "MICA takes the first entry as its DMA pool"))
+    rw_sections = []
+    for cell in arts.cells:
+        for _i, dev in _ivshmem_devices(cell):
+            shm = _shm_entries(cell, dev)
+            if dev.shmem_protocol == MICA_RPMSG and shm and len(shm) > 1:
+                rw_sections.append(shm[1])
+    for span in pool.spans:
+        if rw_sections and not any(rw.phys.contains(span) for rw in rw_sections):
+            section = rw_sections[0]
+            diags.append(error(Where(dtb.name, 0, f"/reserved-memory/{pool.name}"),
+                               f"DMA pool {span} reaches outside the RPMsg ivshmem read/write "
+                               f"section {section.phys}",
+                               f"end the pool by {hx(section.phys.end)}", also=[section.where]))
+    for cell in arts.clients:
+        loadable = [e for e in entries(cell) if e.mem.flags & MemFlag.LOADABLE
+                    and e.virt.base <= raw(cell).cpu_reset_address < e.virt.end]
+        for e in loadable:
+            # A partial cover is reported with the DT reservations; this is the
+            # case where MICA would load the client somewhere else entirely.
+            if not any(s.overlaps(e.phys) for s in client_mem.spans):
+                diags.append(error(e.where, f"client RAM {e.phys} is not the mcs-remoteproc "
+                                   f"client memory {client_mem.name} "
+                                   f"{', '.join(map(str, client_mem.spans))}",
+                                   "point memory-region[1] at the client's RAM reservation",
+                                   also=[Where(dtb.name, 0,
+                                               f"/reserved-memory/{client_mem.name}")]))
+    return diags
+
+
+# --- MICA ---------------------------------------------------------------------------
+
+
+def _mica(arts: ArtifactSet) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for cell in arts.clients:
+        rpmsg = [i for i, d in _ivshmem_devices(cell) if d.shmem_protocol == MICA_RPMSG]
+        if len(rpmsg) > 1:
+            diags.append(error(at(cell, f"pci_devices[{rpmsg[1]}]"),
+                               f"{len(rpmsg)} ivshmem devices with protocol 0x4001; MICA drives "
+                               "exactly one per client", "keep one RPMsg link per client"))
+        elif not rpmsg and any(_conf_cell(arts, c) is cell for c in arts.confs):
+            diags.append(error(at(cell, "pci_devices"), "no ivshmem device with protocol "
+                               "0x4001: MICA cannot talk to this client",
+                               "add the RPMsg ivshmem link"))
+    for conf in arts.confs:
+        if conf.values.get("Pedestal") != "jailhouse":
+            continue
+        target = _conf_cell(arts, conf)
+        ped = conf.values.get("PedestalConf", "")
+        if target is None:
+            if arts.cells:
+                names = ", ".join(c.name for c in arts.clients) or "none"
+                diags.append(error(conf.where("PedestalConf"), f"'{ped}' is none of the given "
+                                   f"cells ({names})", "point PedestalConf at the client's .cell"))
+            continue
+        want = ",".join(map(str, raw(target).cpus))
+        got = conf.values.get("CPU", "")
+        if _cpu_list(got) != set(raw(target).cpus):
+            diags.append(error(conf.where("CPU"), f"CPU={got}, but {target.name} runs on CPU "
+                               f"{want}", f"set CPU={want} or fix the cell",
+                               also=[at(target, "cpus")]))
+    return diags
+
+
+def _conf_cell(arts: ArtifactSet, conf: MicaConf) -> CellFile | None:
+    ped = PurePosixPath(conf.values.get("PedestalConf", "")).name
+    for cell in arts.clients:
+        if cell.name == ped:
+            return cell
+    return None
+
+
+def _cpu_list(text: str) -> set[int]:
+    out: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            out |= set(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            return set()
+    return out
+
+
+__all__ = ["DtView", "check_artifacts"]

@@ -1,0 +1,232 @@
+"""The artifacts on a board, read into typed values for the cross-artifact check.
+
+``check`` compares Jailhouse cells, the Linux DTB, the kernel command line
+and MICA configs with each other. Each can come from a file a user already
+has (read here) or be generated from a system description (``from_system``),
+so the same checks judge both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import artifacts, cells, derive
+from .diagnostics import UserError, Where
+from .dtb import _cells, _decode_reg, parse
+from .jailhouse import cellfile
+from .jailhouse.raw import RawNonRootCell, RawSystem
+from .model import Span, System
+
+
+@dataclass(frozen=True)
+class CellFile:
+    name: str  # file name as the user gave it (messages, MICA PedestalConf match)
+    config: RawSystem | RawNonRootCell
+
+    @property
+    def is_root(self) -> bool:
+        return isinstance(self.config, RawSystem)
+
+
+@dataclass(frozen=True)
+class DtReservation:
+    name: str  # node name with unit address
+    spans: tuple[Span, ...]
+    no_map: bool
+    compatible: tuple[str, ...]
+    phandle: int | None
+
+
+@dataclass(frozen=True)
+class DtView:
+    name: str
+    cpus: int
+    memory: tuple[Span, ...]
+    reservations: tuple[DtReservation, ...]
+    remoteproc: tuple[DtReservation, ...] | None  # memory-region targets, in order
+    gicr: Span | None
+    psci_method: str | None
+
+
+@dataclass(frozen=True)
+class Cmdline:
+    text: str
+    mem: int | None
+    maxcpus: int | None
+
+
+@dataclass(frozen=True)
+class MicaConf:
+    name: str  # file name
+    values: dict[str, str]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def where(self, key: str) -> Where:
+        return Where(self.name, self.lines.get(key, 0), f"[Mica] {key}")
+
+
+@dataclass
+class ArtifactSet:
+    cells: list[CellFile] = field(default_factory=list)
+    dtb: DtView | None = None
+    cmdline: Cmdline | None = None
+    confs: list[MicaConf] = field(default_factory=list)
+    revision: int | None = None  # the Jailhouse being used, if known
+
+    @property
+    def root(self) -> CellFile | None:
+        roots = [c for c in self.cells if c.is_root]
+        return roots[0] if roots else None
+
+    @property
+    def clients(self) -> list[CellFile]:
+        return [c for c in self.cells if not c.is_root]
+
+
+# --- readers ----------------------------------------------------------------------
+
+
+def read_cell(path: Path) -> CellFile:
+    return CellFile(path.name, cellfile.read(path))
+
+
+def dt_view(blob: bytes, name: str) -> DtView:
+    tree: Any = parse(blob, name)
+    root_cells = _cells(tree, "/", (2, 1))
+    cpus = 0
+    if tree.exist_node("/cpus"):
+        cpus = sum(1 for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@"))
+    memory: list[Span] = []
+    gicr = None
+    for node in tree.root.nodes:
+        dtype = node.get_property("device_type")
+        reg = node.get_property("reg")
+        if dtype is not None and dtype.value == "memory" and reg is not None:
+            memory += _decode_reg(list(reg.data), root_cells)
+        compat = node.get_property("compatible")
+        if compat is not None and "arm,gic-v3" in list(compat.data) and reg is not None:
+            spans = _decode_reg(list(reg.data), root_cells)
+            gicr = spans[1] if len(spans) > 1 else None
+    reservations: list[DtReservation] = []
+    if tree.exist_node("/reserved-memory"):
+        rm_cells = _cells(tree, "/reserved-memory", root_cells)
+        for node in tree.get_node("/reserved-memory").nodes:
+            reg = node.get_property("reg")
+            compat = node.get_property("compatible")
+            ph = node.get_property("phandle")
+            reservations.append(DtReservation(
+                name=node.name,
+                spans=tuple(_decode_reg(list(reg.data), rm_cells)) if reg is not None else (),
+                no_map=node.exist_property("no-map"),
+                compatible=tuple(compat.data) if compat is not None else (),
+                phandle=ph.value if ph is not None else None,
+            ))
+    remoteproc = None
+    for node in tree.root.nodes:
+        compat = node.get_property("compatible")
+        if compat is not None and "oe,mcs_remoteproc" in list(compat.data):
+            regions = node.get_property("memory-region")
+            by_ph = {r.phandle: r for r in reservations if r.phandle is not None}
+            remoteproc = tuple(by_ph[p] for p in (regions.data if regions else ()) if p in by_ph)
+    psci = None
+    if tree.exist_node("/psci") and tree.exist_property("method", "/psci"):
+        psci = tree.get_property("method", "/psci").value
+    return DtView(name, cpus, tuple(memory), tuple(reservations), remoteproc, gicr, psci)
+
+
+def read_dtb(path: Path) -> DtView:
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    return dt_view(blob, path.name)
+
+
+_MEMPARSE = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)([KMGTkmgt]?)$")
+
+
+def memparse(text: str) -> int:
+    """The kernel's memparse(): a number with an optional K/M/G/T suffix."""
+    m = _MEMPARSE.match(text)
+    if not m:
+        raise ValueError(text)
+    shift = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}[m.group(2).lower()]
+    return int(m.group(1), 0) << shift
+
+
+def parse_cmdline(text: str) -> Cmdline:
+    mem = maxcpus = None
+    for word in text.split():
+        key, _, value = word.partition("=")
+        try:
+            if key == "mem":
+                mem = memparse(value.split("@")[0])
+            elif key in ("maxcpus", "nr_cpus"):
+                maxcpus = int(value)
+        except ValueError:
+            raise UserError(f"--cmdline: cannot read '{word}' (expected e.g. mem=780M)") from None
+    return Cmdline(text, mem, maxcpus)
+
+
+def read_mica_conf(path: Path) -> MicaConf:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_mica_conf(text, path.name)
+
+
+def parse_mica_conf(text: str, name: str) -> MicaConf:
+    """MICA reads its .conf with Python's configparser; we keep line numbers too."""
+    values: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    section = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise UserError(f"{name}:{number}: expected Key=Value, got '{line}'")
+        if section == "Mica":
+            values[key.strip()] = value.strip()
+            lines[key.strip()] = number
+    if not values:
+        raise UserError(f"{name}: no [Mica] section (not a MICA client config?)")
+    return MicaConf(name, values, lines)
+
+
+# --- the same, generated from a description -----------------------------------------
+
+
+def from_system(system: System, revision: int | None = None,
+                cell_dir: str = "/usr/share/jailhouse/cells") -> ArtifactSet:
+    """The artifact set ``generate`` would write, without running QEMU or dtc."""
+    plans = cells.plans(system, revision)
+    files = [CellFile(f"{p.stem}.cell", p.config) for p in plans]
+    reservations = tuple(
+        DtReservation(r.node_name, (r.span,), r.no_map,
+                      (r.compatible,) if r.compatible else (), i + 1)
+        for i, r in enumerate(derive.reservations(system))
+    )
+    by_label = {r.label: v for r, v in zip(derive.reservations(system), reservations,
+                                           strict=True)}
+    rp = None
+    if derive.remoteproc_client(system) is not None:
+        rp = (by_label[derive.REMOTEPROC_POOL_LABEL], by_label[derive.REMOTEPROC_CLIENT_LABEL])
+    dtb_name = derive.output_name(system.board.name, "jailhouse")
+    dt = DtView(dtb_name, system.board.cpus, (system.board.ram,), reservations, rp,
+                derive.gicr_span(system, "jailhouse"), "smc")
+    cmd = parse_cmdline(" ".join(derive.kernel_cmdline(system)))
+    opts = artifacts.Options(revision=revision, cell_dir=cell_dir)
+    confs = [
+        parse_mica_conf(artifacts.mica_conf(system, cell, plan, opts), f"{plan.stem}.conf")
+        for cell, plan in zip(system.cells, plans[1:], strict=True)
+    ]
+    return ArtifactSet(files, dt, cmd, confs, revision or system.hypervisor.revision)
