@@ -11,6 +11,7 @@ APT_PACKAGES=(
     gcc gcc-aarch64-linux-gnu binutils        # cells compile, kernel cross-build
     make bc bison flex libssl-dev libelf-dev kmod xz-utils   # kernel build
     python3-venv python3-dev
+    git                                       # kas dump (layer tests)
 )
 
 SUDO=""

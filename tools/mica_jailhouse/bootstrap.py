@@ -7,11 +7,18 @@ import os
 import sys
 from pathlib import Path
 
-REQUIRED = ("yaml", "jinja2", "jsonschema", "fdt")
+REQUIRED = ("yaml", "jinja2", "jsonschema", "fdt", "ruamel.yaml")
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent of a dotted name is missing
+        return False
 
 
 def ensure_dependencies() -> None:
-    missing = [m for m in REQUIRED if importlib.util.find_spec(m) is None]
+    missing = [m for m in REQUIRED if not _installed(m)]
     if not missing:
         return
     venv = Path(__file__).resolve().parents[2] / ".venv"

@@ -1,0 +1,70 @@
+# Build-time generation: run the project's own CLI, `mica-jailhouse generate`
+# (the same Python code a user runs by hand), from mica-jailhouse-tools-native
+# on the system description MICA_SYSTEM, into MICA_JAILHOUSE_OUT.
+#
+# A YAML file given in MICA_SYSTEM is listed in SRC_URI, so editing it changes
+# do_fetch's signature and re-runs the generation; a built-in system travels
+# inside mica-jailhouse-tools-native, whose signature tracks systems/ too.
+
+inherit mica_jailhouse_recipe python3native
+
+DEPENDS:append = " mica-jailhouse-tools-native"
+
+MICA_JAILHOUSE_TOOL ?= "${STAGING_DATADIR_NATIVE}/mica-jailhouse/tools/mica-jailhouse"
+MICA_JAILHOUSE_OUT = "${WORKDIR}/mica-jailhouse"
+
+def mica_jailhouse_system(d):
+    """(SRC_URI entry or "", argument for the CLI) for MICA_SYSTEM."""
+    import os
+    system = (d.getVar("MICA_SYSTEM") or "").strip()
+    if not system:
+        return "", ""
+    if os.path.isabs(system):
+        return "file://" + system, system
+    if system.endswith((".yaml", ".yml")) or "/" in system:
+        # Found through FILESPATH, unpacked into WORKDIR like any file://.
+        return "file://" + system, os.path.join(d.getVar("WORKDIR"), system)
+    return "", system
+
+SRC_URI:append = " ${@mica_jailhouse_system(d)[0]}"
+
+def mica_jailhouse_generate_argv(d):
+    """The command line do_mica_jailhouse_generate runs (a list, never a string)."""
+    return [
+        d.getVar("PYTHON"),
+        d.getVar("MICA_JAILHOUSE_TOOL"),
+        "generate",
+        mica_jailhouse_system(d)[1],
+        "-o", d.getVar("MICA_JAILHOUSE_OUT"),
+        "--revision", d.getVar("JAILHOUSE_CONFIG_REVISION"),
+        "--cell-dir", d.getVar("MICA_JAILHOUSE_CELL_DIR"),
+        "--firmware-dir", d.getVar("MICA_JAILHOUSE_FIRMWARE_DIR"),
+    ]
+
+def mica_jailhouse_run_generate(d):
+    """Run the CLI; on failure stop with its own diagnostics (file:line: ...)."""
+    import os
+    import subprocess
+    argv = mica_jailhouse_generate_argv(d)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    bb.note("Running: %s" % " ".join(argv))
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env, text=True, check=False)
+    if result.stdout:
+        bb.note(result.stdout)
+    if result.returncode != 0:
+        bb.fatal("mica-jailhouse generate failed (exit %d) for MICA_SYSTEM = \"%s\":\n%s"
+                 % (result.returncode, d.getVar("MICA_SYSTEM"), result.stdout))
+    return mica_jailhouse_read_manifest(d, d.getVar("MICA_JAILHOUSE_OUT"))
+
+MICA_JAILHOUSE_SKIP ?= "${@'' if (d.getVar('MICA_SYSTEM') or '').strip() else \
+    'MICA_SYSTEM is empty for MACHINE "%s": set MICA_SYSTEM to a built-in system (qemu-a53, ' \
+    'qemu-a72) or to a system description YAML' % d.getVar('MACHINE')}"
+
+python do_mica_jailhouse_generate() {
+    mica_jailhouse_run_generate(d)
+}
+do_mica_jailhouse_generate[cleandirs] = "${MICA_JAILHOUSE_OUT}"
+do_mica_jailhouse_generate[vardeps] += "MICA_SYSTEM JAILHOUSE_CONFIG_REVISION MICA_JAILHOUSE_CELL_DIR \
+    MICA_JAILHOUSE_FIRMWARE_DIR"
+addtask mica_jailhouse_generate after do_unpack do_prepare_recipe_sysroot before do_configure

@@ -1,0 +1,77 @@
+SUMMARY = "The MICA client OS image (e.g. Zephyr's qemu-zephyr-ivshmem.elf)"
+DESCRIPTION = "Installs the client image you provide in MICA_CLIENT_FIRMWARE to the path the \
+generated MICA config names (ClientPath, under /lib/firmware)."
+# The client image is yours; declare its license with MICA_CLIENT_FIRMWARE_LICENSE.
+LICENSE = "${MICA_CLIENT_FIRMWARE_LICENSE}"
+LIC_FILES_CHKSUM = "${MICA_CLIENT_FIRMWARE_LIC_FILES_CHKSUM}"
+
+# A file:// path, or a URL with its checksum:
+#   MICA_CLIENT_FIRMWARE = "file:///home/me/zephyr/build/zephyr/zephyr.elf"
+#   MICA_CLIENT_FIRMWARE = "https://example.org/qemu-zephyr-ivshmem.elf;sha256sum=..."
+# For a system with several clients, one varflag per cell name instead:
+#   MICA_CLIENT_FIRMWARE[qemu-zephyr-ivshmem] = "file://..."
+MICA_CLIENT_FIRMWARE ??= ""
+MICA_CLIENT_FIRMWARE_LICENSE ??= "Apache-2.0"
+MICA_CLIENT_FIRMWARE_LIC_FILES_CHKSUM ??= "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10"
+
+DEPENDS += "mica-jailhouse-config"
+
+SRC_URI = "${@' '.join(mica_client_firmware_uris(d).values())}"
+
+inherit mica_jailhouse_recipe
+
+def mica_client_firmware_uris(d):
+    """{cell name or "": URI} from MICA_CLIENT_FIRMWARE and its varflags."""
+    flags = {k: v for k, v in (d.getVarFlags("MICA_CLIENT_FIRMWARE") or {}).items()
+             if not k.startswith("_") and k not in ("doc", "vardeps", "vardepsexclude") and v}
+    if flags:
+        return flags
+    uri = (d.getVar("MICA_CLIENT_FIRMWARE") or "").strip()
+    return {"": uri} if uri else {}
+
+MICA_JAILHOUSE_SKIP = "${@'' if mica_client_firmware_uris(d) else \
+    'MICA_CLIENT_FIRMWARE is not set: set it to the client OS image ' \
+    '(file:///path/to/qemu-zephyr-ivshmem.elf, or an https:// URL with ;sha256sum=...), ' \
+    'or set MICA_CLIENT_FIRMWARE_PACKAGE to a package that installs it'}"
+
+PACKAGE_ARCH = "${MACHINE_ARCH}"
+
+do_configure[noexec] = "1"
+do_compile[noexec] = "1"
+
+python do_install() {
+    import configparser
+    import os
+    import shutil
+    staged = mica_jailhouse_staged_dir(d)
+    manifest = mica_jailhouse_read_manifest(d, staged)
+    clients = {}
+    for name in mica_jailhouse_manifest_files(manifest, "mica_conf"):
+        conf = configparser.ConfigParser()
+        conf.optionxform = str
+        conf.read(os.path.join(staged, name), encoding="utf-8")
+        clients[conf.get("Mica", "Name")] = conf.get("Mica", "ClientPath")
+    uris = mica_client_firmware_uris(d)
+    fetcher = bb.fetch2.Fetch(list(uris.values()), d)
+    for cell, uri in uris.items():
+        if cell == "":
+            if len(clients) != 1:
+                bb.fatal("MICA_SYSTEM has %d clients (%s): set MICA_CLIENT_FIRMWARE[<name>] for "
+                         "each instead of MICA_CLIENT_FIRMWARE" % (len(clients), ", ".join(clients)))
+            cell = next(iter(clients))
+        if cell not in clients:
+            bb.fatal("MICA_CLIENT_FIRMWARE[%s]: no such client in MICA_SYSTEM (clients: %s)"
+                     % (cell, ", ".join(clients)))
+        dest = d.getVar("D") + clients[cell]
+        bb.utils.mkdirhier(os.path.dirname(dest))
+        shutil.copyfile(fetcher.localpath(uri), dest)
+        os.chmod(dest, 0o644)
+}
+
+FILES:${PN} += "${nonarch_base_libdir}/firmware"
+# The client image is a freestanding RTOS binary, not a Linux program: keep
+# it as built (no stripping or debug split) and skip the Linux ELF checks.
+INHIBIT_PACKAGE_STRIP = "1"
+INHIBIT_PACKAGE_DEBUG_SPLIT = "1"
+# nooelint: oelint.vars.insaneskip
+INSANE_SKIP:${PN} += "arch ldflags textrel already-stripped"

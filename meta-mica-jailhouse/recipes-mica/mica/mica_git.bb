@@ -1,0 +1,66 @@
+SUMMARY = "MICA runtime: the micad daemon and the mica CLI"
+DESCRIPTION = "openEuler's mixed-criticality framework (mcs repository): micad manages client \
+OSes (here in Jailhouse cells) and their RPMsg services; `mica start` boots a client described \
+in /etc/mica."
+HOMEPAGE = "https://gitee.com/openeuler/mcs"
+SECTION = "base"
+LICENSE = "MulanPSL-2.0"
+LIC_FILES_CHKSUM = "file://LICENSE;md5=74b1b7a7ee537a16390ed514498bf23c"
+
+# "openamp" is provided both by meta-openamp's open-amp and by
+# meta-openeuler's openamp recipe.
+DEPENDS = "libmetal openamp"
+
+PV = "0.0.3+git"
+# mcs master of 2026-06-22 (descends from tag 0.0.3).
+SRC_URI = " \
+    git://gitee.com/openeuler/mcs.git;protocol=https;branch=master \
+    file://micad-jailhouse.conf \
+"
+SRCREV = "40f5e2f69db05757fc17f9d2c15015ae24dc6a04"
+
+S = "${WORKDIR}/git"
+
+inherit cmake systemd update-rc.d mica_jailhouse_recipe
+
+# micad's Jailhouse pedestal (library/remoteproc/jailhouse_rproc.c) refuses
+# cells whose header revision is not 13.
+MICA_JAILHOUSE_SKIP = "${@'' if d.getVar('JAILHOUSE_CONFIG_REVISION') == '13' else \
+    'micad accepts only Jailhouse cell revision 13, but JAILHOUSE_CONFIG_REVISION = "%s": ' \
+    'set it to 13, or patch JAILHOUSE_CONFIG_REVISION in library/remoteproc/jailhouse_rproc.c ' \
+    'in a bbappend' % d.getVar('JAILHOUSE_CONFIG_REVISION')}"
+
+# Links meta-openamp's machine-specific open-amp; runs the machine's cells.
+PACKAGE_ARCH = "${MACHINE_ARCH}"
+
+SYSTEMD_SERVICE:${PN} = "micad.service"
+INITSCRIPT_NAME = "micad"
+# After jailhouse-enable (90).
+INITSCRIPT_PARAMS = "start 91 2 3 4 5 . stop 9 0 1 6 ."
+
+do_install:append() {
+    install -D -m 0755 ${S}/mica/micactl/mica.py ${D}${bindir}/mica
+    install -d ${D}${sysconfdir}/mica
+    if ${@bb.utils.contains('DISTRO_FEATURES', 'systemd', 'true', 'false', d)}; then
+        install -D -m 0644 ${S}/mica/micad/init/micad.service \
+            ${D}${systemd_system_unitdir}/micad.service
+        install -D -m 0644 ${WORKDIR}/micad-jailhouse.conf \
+            ${D}${systemd_system_unitdir}/micad.service.d/jailhouse.conf
+    fi
+    if ${@bb.utils.contains('DISTRO_FEATURES', 'sysvinit', 'true', 'false', d)}; then
+        install -D -m 0755 ${S}/mica/micad/init/micad.init ${D}${sysconfdir}/init.d/micad
+    fi
+}
+
+PACKAGES =+ "${PN}-tests"
+# The mcs build also installs its user-message test programs.
+FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv"
+FILES:${PN} += "${systemd_system_unitdir}/micad.service.d"
+
+# micad runs `jailhouse cell create/load/start`; the mica CLI is Python.
+RDEPENDS:${PN} = " \
+    jailhouse \
+    python3-argcomplete \
+    python3-core \
+    python3-io \
+"

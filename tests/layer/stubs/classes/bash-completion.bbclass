@@ -1,0 +1,1 @@
+# Stub of OE-core bash-completion.bbclass (see README.md).

@@ -1,0 +1,1 @@
+# Stub of OE-core cmake.bbclass (see README.md).

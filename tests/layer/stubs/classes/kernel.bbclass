@@ -1,0 +1,2 @@
+# Stub of OE-core kernel.bbclass (see README.md).
+KERNEL_FEATURES ?= ""

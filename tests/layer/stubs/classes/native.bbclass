@@ -1,0 +1,1 @@
+# Stub of OE-core native.bbclass (see README.md).

@@ -1,0 +1,1 @@
+# Stub of OE-core nativesdk.bbclass (see README.md).

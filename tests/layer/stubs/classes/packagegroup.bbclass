@@ -1,0 +1,4 @@
+# Stub of OE-core packagegroup.bbclass (see README.md).
+PACKAGES = "${PN}"
+PACKAGE_ARCH ?= "all"
+LICENSE ?= "MIT"

@@ -1,0 +1,1 @@
+# Stub of OE-core pypi.bbclass (see README.md).

@@ -1,0 +1,1 @@
+# Stub of OE-core setuptools3.bbclass (see README.md).

@@ -1,0 +1,1 @@
+# Stub of OE-core systemd.bbclass (see README.md).

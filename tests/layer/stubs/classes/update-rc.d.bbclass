@@ -1,0 +1,1 @@
+# Stub of OE-core update-rc.d.bbclass (see README.md).

@@ -1,0 +1,71 @@
+"""The build-time class runs the same code as the CLI: its Python entry
+(mica_jailhouse_run_generate, what do_mica_jailhouse_generate calls), driven
+by a recipe's datastore, writes the same bytes as `mica-jailhouse generate`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import LAYER, REPO, unavailable
+
+CONFIG_RECIPE = LAYER / "recipes-bsp/mica-jailhouse-config/mica-jailhouse-config_1.0.bb"
+TOOL = REPO / "tools" / "mica-jailhouse"
+SYSTEMS = sorted(p.stem for p in (REPO / "systems").glob("*.yaml"))
+
+
+def _need_generator_tools() -> None:
+    for tool, package in (("qemu-system-aarch64", "qemu-system-arm"),
+                          ("dtc", "device-tree-compiler")):
+        if shutil.which(tool) is None:
+            unavailable(f"{tool} not installed: apt-get install {package}")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
+                                                system: str) -> None:
+    _need_generator_tools()
+    config = bbparse.configure({"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system,
+                                "TMPDIR": str(tmp_path / "tmp")})
+    d = bbparse.parse_recipe(CONFIG_RECIPE, config)[""]
+    # The native sysroot of a build holds the tool and its Python: here, the
+    # repository's tool and this interpreter.
+    d.setVar("PYTHON", sys.executable)
+    d.setVar("MICA_JAILHOUSE_TOOL", str(TOOL))
+    out = Path(d.getVar("MICA_JAILHOUSE_OUT"))
+    out.mkdir(parents=True)
+    manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
+    assert manifest["system"] == system
+
+    by_hand = tmp_path / "by-hand"
+    subprocess.run([sys.executable, str(TOOL), "generate", system, "-o", str(by_hand),
+                    "--revision", "13", "--cell-dir", "/usr/share/jailhouse/cells",
+                    "--firmware-dir", "/lib/firmware"], check=True, capture_output=True)
+    assert _files(out) == _files(by_hand)
+    assert {"qemuboot.conf", "manifest.json", f"{system}-root.c"} <= set(_files(out))
+
+
+def test_class_reports_the_cli_diagnostics(bbparse: Any, tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: qemu-a53\nlinux: {mem: 3G}\n", encoding="utf-8")
+    config = bbparse.configure({"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": str(bad),
+                                "TMPDIR": str(tmp_path / "tmp")})
+    d = bbparse.parse_recipe(CONFIG_RECIPE, config)[""]
+    d.setVar("PYTHON", sys.executable)
+    d.setVar("MICA_JAILHOUSE_TOOL", str(TOOL))
+    Path(d.getVar("MICA_JAILHOUSE_OUT")).mkdir(parents=True)
+    with pytest.raises(bbparse.bb.BBHandledException):
+        bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
+    errors = "\n".join(r.getMessage() for r in caplog.records)
+    assert f'mica-jailhouse generate failed (exit 2) for MICA_SYSTEM = "{bad}"' in errors
+    assert f"{bad}:2:" in errors
