@@ -95,6 +95,7 @@ def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
             "memory": [{"name": "ram", "base": next_ram, "size": size}],
             "reset_address": next_ram,
             "vpci_irq_base": 108 + 4 * i,
+            "comm_region": 0xE0000000,  # above RAM: client RAM may reach 0x80000000
             "console": draw(st.sampled_from(["uart", None])),
             "firmware": f"c{i}.elf",
         }
@@ -102,7 +103,8 @@ def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
         rw = draw(st.integers(2, 64)) * PAGE
         out = draw(st.sampled_from([0, PAGE, 4 * PAGE]))
         link: dict[str, Any] = {
-            "protocol": draw(st.sampled_from([0x4001, 0x0000, 0x4002])),
+            # The first link is the client's MICA RPMsg link (it carries the pool).
+            "protocol": 0x4001 if i == 0 else draw(st.sampled_from([0x4001, 0x0000, 0x4002])),
             "bdf": (i + 1) << 3,
             "peers": ["linux", f"c{i}"],
             "state_table": span(next_shm, PAGE),

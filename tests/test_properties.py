@@ -9,13 +9,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mica_jailhouse import derive
+from mica_jailhouse import derive, evidence
 from mica_jailhouse.checks import check_system, has_errors
+from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.diagnostics import InvalidSystem, UserError
 from mica_jailhouse.emit.devicetree import BaseInfo, our_block, overlay_source
 from mica_jailhouse.load import _schema_diagnostics, build
 from mica_jailhouse.source import parse_yaml
-from strategies import systems
+from strategies import systems, valid_systems
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,6 +42,10 @@ def test_random_layouts_never_crash(data: dict[str, Any]) -> None:
         for m in cell.memory:
             assert not linux.overlaps(m.span) or m.no_map
     assert "reserved-memory" in our_block(system, "jailhouse", BaseInfo())
+    # What passes the description's checks also passes the cross-artifact check
+    # that generate runs on its output: no gap between the two.
+    cross = check_artifacts(evidence.from_system(system))
+    assert not has_errors(cross), "\n".join(map(str, cross))
     assert "/plugin/;" in overlay_source(system, None, BaseInfo())
 
 
@@ -73,3 +78,11 @@ def test_random_text_is_rejected_cleanly(text: str) -> None:
         parse_yaml(text, "random.yaml")
     except UserError as exc:
         assert str(exc).startswith("random.yaml")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_systems())
+def test_valid_layouts_pass_every_check(data: dict[str, Any]) -> None:
+    system = build(parse_yaml(yaml.safe_dump(data), "valid.yaml"))
+    assert check_system(system) == []
+    assert check_artifacts(evidence.from_system(system)) == []

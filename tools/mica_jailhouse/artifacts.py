@@ -99,8 +99,9 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     for cell in system.cells:
         plan = cells.client_plan(system, cell, opts.revision)
         out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
-        out.append(Artifact("mica_conf", f"{plan.stem}.conf",
-                            mica_conf(system, cell, plan, opts).encode()))
+        if derive.is_mica_client(system, cell):
+            out.append(Artifact("mica_conf", f"{plan.stem}.conf",
+                                mica_conf(system, cell, plan, opts).encode()))
     out.append(Artifact("cmdline", "cmdline.txt",
                         (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))
     machine = [*dtb.qemu_machine_argv(system, FEATURE), "-dtb", dtb_name]

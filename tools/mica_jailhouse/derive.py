@@ -58,6 +58,20 @@ REMOTEPROC_POOL_LABEL = "client_os_dma_memory_region"
 REMOTEPROC_CLIENT_LABEL = "client_os_reserved"
 
 
+MICA_RPMSG = 0x4001  # the ivshmem protocol of MICA's RPMsg link
+
+
+def mica_links(system: System, cell: Cell) -> list[IvshmemLink]:
+    """The RPMsg links between Linux and ``cell``: MICA drives exactly one."""
+    return [lk for lk in system.ivshmem
+            if lk.protocol == MICA_RPMSG and cell.key in lk.peers and LINUX in lk.peers]
+
+
+def is_mica_client(system: System, cell: Cell) -> bool:
+    """Cells without an RPMsg link are plain Jailhouse cells: no MICA config."""
+    return bool(mica_links(system, cell))
+
+
 def remoteproc_link(system: System) -> IvshmemLink | None:
     """The ivshmem link whose DMA pool MICA's mcs-remoteproc uses."""
     for link in system.ivshmem:
@@ -108,12 +122,12 @@ def reservations(system: System) -> list[Reservation]:
     """The /reserved-memory children, in address order."""
     out: list[Reservation] = []
     client = remoteproc_client(system)
+    primary_mem = client_memory(client) if client is not None else None
     for cell in system.cells:
         for mem in cell.memory:
             if not mem.no_map:
                 continue
-            primary = client is not None and cell.key == client.key and \
-                mem is client_memory(client)
+            primary = mem is primary_mem
             out.append(
                 Reservation(
                     node=f"{cell.key}-{mem.name}",

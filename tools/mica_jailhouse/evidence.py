@@ -228,5 +228,6 @@ def from_system(system: System, revision: int | None = None,
     confs = [
         parse_mica_conf(artifacts.mica_conf(system, cell, plan, opts), f"{plan.stem}.conf")
         for cell, plan in zip(system.cells, plans[1:], strict=True)
+        if derive.is_mica_client(system, cell)
     ]
     return ArtifactSet(files, dt, cmd, confs, revision or system.hypervisor.revision)

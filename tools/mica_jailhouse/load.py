@@ -243,6 +243,7 @@ def build(doc: Document) -> System:
                 autoboot=c.get("autoboot", False),
                 where=w(p),
                 reset_where=w((*p, "reset_address")),
+                comm_where=w((*p, "comm_region")),
                 cpus_where=tuple(w((*p, "cpus", i)) for i in range(len(c["cpus"]))),
             )
         )

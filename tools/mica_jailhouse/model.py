@@ -140,6 +140,7 @@ class Cell:
     autoboot: bool
     where: Where
     reset_where: Where
+    comm_where: Where
     cpus_where: tuple[Where, ...] = field(default=())
 
 

@@ -23,6 +23,7 @@ SYSTEM_CHECKS: tuple[Check, ...] = (
     cpus.check_cpus,
     links.check_links,
     links.check_cells,
+    links.check_guest_ranges,
 )
 
 

@@ -11,7 +11,6 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 from ..cells import ivshmem_irq
-from ..derive import subtract
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, DtView, MicaConf
 from ..jailhouse.abi import MemFlag, PciType
@@ -19,6 +18,7 @@ from ..jailhouse.raw import PciDevice, RawCell, RawSystem
 from ..model import Span
 from ..units import PAGE, hx, kernel_mem
 from .cell_config import Entry, check_cell, entries, ivshmem_indices, platform
+from .sweep import SpanIndex
 
 MICA_RPMSG = 0x4001
 
@@ -275,11 +275,6 @@ def _linux_ram(arts: ArtifactSet) -> tuple[list[Span], str] | None:
     return ram, f"Linux RAM{limit}"
 
 
-def _covered(span: Span, by: list[Span]) -> bool:
-    """Is ``span`` covered by the union of ``by`` (adjacent reservations count)?"""
-    return not subtract(span, sorted(by))
-
-
 def _private(cell: CellFile) -> list[Entry]:
     """Regions that belong to the cell alone: RAM that Linux must never touch."""
     shm = ivshmem_indices(cell)
@@ -319,12 +314,14 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
     dtb = arts.dtb
     no_map = [(res, s) for res in (dtb.reservations if dtb else ()) for s in res.spans
               if res.no_map]
-    root_ram_spans = [e.phys for e in entries(root) if not e.is_io and not e.empty] \
-        if root else []
+    by_span = {s: res for res, s in no_map}
+    reserved = SpanIndex(by_span)
+    root_index = SpanIndex(e.phys for e in entries(root) if not e.is_io and not e.empty) \
+        if root else None
     for cell in arts.clients:
         for e in _private(cell):
-            partial = [(res, s) for res, s in no_map
-                       if s.overlaps(e.phys) and not s.contains(e.phys)]
+            partial = [(by_span[s], s) for s in reserved.overlapping(e.phys)
+                       if not s.contains(e.phys)]
             for res, s in partial:
                 diags.append(error(e.where, f"{e.phys} is larger than its DT reservation "
                                    f"{res.name} {s}", "reserve the whole region in the DTB",
@@ -332,13 +329,13 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
                                                f"/reserved-memory/{res.name}")]))
             if linux is not None:
                 ram, label = linux
-                reserved = _covered(e.phys, [s for _r, s in no_map])
-                if any(s.overlaps(e.phys) for s in ram) and not reserved:
+                if any(s.overlaps(e.phys) for s in ram) and not reserved.covers(e.phys):
                     diags.append(error(e.where, f"{e.phys} is inside {label} and not reserved "
                                        "with no-map: Linux may allocate it",
                                        "reserve it in the DTB or lower mem=",
                                        also=[Where(dtb.name if dtb else "", 0, "/memory")]))
-            if root is not None and not any(s.contains(e.phys) for s in root_ram_spans):
+            if root is not None and root_index is not None and not any(
+                    s.contains(e.phys) for s in root_index.overlapping(e.phys)):
                 diags.append(warning(e.where, f"{e.phys} lies outside the root cell's RAM: "
                                      "Jailhouse takes it at cell create but gives back at "
                                      "destroy only what the root owned",
@@ -350,8 +347,7 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
             if e.phys in seen_shm:
                 continue
             seen_shm.add(e.phys)
-            if any(s.overlaps(e.phys) for s in ram) and \
-                    not _covered(e.phys, [s for _r, s in no_map]):
+            if any(s.overlaps(e.phys) for s in ram) and not reserved.covers(e.phys):
                 diags.append(error(e.where, f"ivshmem {bdf_text(dev.bdf)} region {e.phys} is "
                                    f"inside {label} and not reserved with no-map",
                                    "reserve it in the DTB or lower mem=",
@@ -361,8 +357,7 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
         hv = root.config.hypervisor_memory
         hv_span = Span(hv.phys_start, hv.size)
         ram, label = linux
-        if any(s.overlaps(hv_span) for s in ram) and \
-                not any(s.contains(hv_span) for _r, s in no_map):
+        if any(s.overlaps(hv_span) for s in ram) and not reserved.covers(hv_span):
             diags.append(error(at(root, "hypervisor_memory"),
                                f"hypervisor memory {hv_span} is inside {label}",
                                "lower mem= or reserve it with no-map",
@@ -404,11 +399,14 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
         diags.append(error(here, f"first memory-region {pool.name} is not a shared-dma-pool",
                            "MICA takes the first entry as its DMA pool"))
     rw_sections = []
+    pool_links: set[tuple[int, int]] = set()  # the RPMsg link(s) whose RW holds the pool
     for cell in arts.cells:
         for _i, dev in _ivshmem_devices(cell):
             shm = _shm_entries(cell, dev)
             if dev.shmem_protocol == MICA_RPMSG and shm and len(shm) > 1:
                 rw_sections.append(shm[1])
+                if any(shm[1].phys.overlaps(s) for s in pool.spans):
+                    pool_links.add((dev.domain, dev.bdf))
     for span in pool.spans:
         if rw_sections and not any(rw.phys.contains(span) for rw in rw_sections):
             section = rw_sections[0]
@@ -417,6 +415,8 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
                                f"section {section.phys}",
                                f"end the pool by {hx(section.phys.end)}", also=[section.where]))
     for cell in arts.clients:
+        if not any((d.domain, d.bdf) in pool_links for _i, d in _ivshmem_devices(cell)):
+            continue  # mcs-remoteproc serves the client at the other end of the pool's link
         loadable = [e for e in entries(cell) if e.mem.flags & MemFlag.LOADABLE
                     and e.virt.base <= raw(cell).cpu_reset_address < e.virt.end]
         for e in loadable:

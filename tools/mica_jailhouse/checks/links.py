@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic, error
-from ..model import LINUX, System
-from ..units import hx
+from ..derive import MICA_RPMSG, mica_links
+from ..diagnostics import Diagnostic, Where, error
+from ..model import LINUX, Cell, Span, System
+from ..units import PAGE, hx
+from .sweep import overlapping
 
 
 def check_links(system: System) -> list[Diagnostic]:
@@ -24,10 +26,24 @@ def check_links(system: System) -> list[Diagnostic]:
                     error(link.peers_where, f"ivshmem {link.key}: peer '{peer}' listed twice")
                 )
             seen.add(peer)
+        if link.dma_pool is not None and link.protocol != MICA_RPMSG:
+            diags.append(
+                error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "
+                      f"{link.protocol:#06x}; mcs-remoteproc serves MICA's RPMsg link",
+                      f"set protocol: {MICA_RPMSG:#06x}, or move dma_pool to the RPMsg link")
+            )
         if link.dma_pool is not None and LINUX not in link.peers:
             diags.append(
                 error(link.where, f"ivshmem {link.key} has a DMA pool but Linux is not a peer",
                       f"add '{LINUX}' to peers: mcs-remoteproc runs in Linux")
+            )
+    for cell in system.cells:
+        rpmsg = mica_links(system, cell)
+        if len(rpmsg) > 1:
+            diags.append(
+                error(rpmsg[1].where, f"cells.{cell.key} has {len(rpmsg)} RPMsg links "
+                      f"(protocol {MICA_RPMSG:#06x}): MICA drives exactly one per client",
+                      f"keep one; ivshmem {rpmsg[0].key} is the first")
             )
     bdfs: dict[int, str] = {}
     for link in system.ivshmem:
@@ -37,6 +53,31 @@ def check_links(system: System) -> list[Diagnostic]:
                       f"of ivshmem {bdfs[link.bdf]}", "give each link its own bdf")
             )
         bdfs[link.bdf] = link.key
+    return diags
+
+
+def guest_ranges(system: System, cell: Cell) -> list[tuple[str, Span, Where]]:
+    """Everything the cell sees, at the address it sees it."""
+    out = [(f"memory '{m.name}'", Span(m.virt, m.span.size), m.where) for m in cell.memory]
+    out.append(("the communication region", Span(cell.comm_region, PAGE), cell.comm_where))
+    if cell.console == "uart":
+        out.append(("the UART", system.board.uart.span, system.board.uart.where))
+    for link in system.ivshmem:
+        if cell.key in link.peers:
+            out += [(r.name, r.span, r.where) for r in link.regions()]
+    return out
+
+
+def check_guest_ranges(system: System) -> list[Diagnostic]:
+    diags = []
+    for cell in system.cells:
+        for a, b in overlapping(guest_ranges(system, cell), lambda r: r[1]):
+            # Report at the user's own file first, then at the later line.
+            first, second = sorted((a, b), key=lambda r: (r[2].file == system.file, r[2].line))
+            diags.append(error(second[2], f"cells.{cell.key} sees {second[0]} at {second[1]}, "
+                               f"over {first[0]} at {first[1]}",
+                               "give each a distinct guest address: memory virt or comm_region",
+                               also=[first[2]]))
     return diags
 
 

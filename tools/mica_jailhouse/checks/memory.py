@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..derive import default_dma_pool, linux_mem, linux_ram, reservations
+from ..derive import default_dma_pool, inside_one_of, linux_mem, linux_ram, reservations
 from ..diagnostics import Diagnostic, error
-from ..model import Span, System
+from ..model import System
 from ..units import PAGE, hx, kernel_mem
 from .regions import Declared, declared
 from .sweep import overlapping
@@ -47,7 +47,9 @@ def check_inside_ram(system: System) -> list[Diagnostic]:
 
 
 def _allowed(a: Declared, b: Declared) -> bool:
-    if a.shared and b.shared:
+    # Sharing is between cells: inside one cell, overlapping regions are a
+    # config Jailhouse rejects.
+    if a.shared and b.shared and a.owner != b.owner:
         return True
     return a.inside_of == b.what or b.inside_of == a.what
 
@@ -66,7 +68,8 @@ def check_overlaps(system: System) -> list[Diagnostic]:
             error(
                 second.where,
                 f"{second.what} {second.span} overlaps {first.what} {first.span}",
-                "move the region or shrink it; regions both marked 'shared: true' may overlap",
+                "move the region or shrink it; regions of two cells both marked 'shared: true' "
+                "may overlap",
                 also=[first.where],
             )
         )
@@ -90,10 +93,7 @@ def check_linux_ram(system: System) -> list[Diagnostic]:
     if mem is not None and mem % PAGE:
         diags.append(error(where, f"mem={mem} is not 4 KiB aligned", "round linux.mem to 4K"))
     owned = linux_ram(system)
-    no_map = [r.span for r in reservations(system) if r.no_map]
-
-    def reserved(span: Span) -> bool:
-        return any(r.contains(span) for r in no_map)
+    reserved = inside_one_of(r.span for r in reservations(system) if r.no_map)
 
     limit = f"mem={kernel_mem(owned.size)} gives Linux {hx(owned.base)}-{hx(owned.last)}"
     hv = system.hypervisor.memory

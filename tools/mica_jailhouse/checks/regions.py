@@ -18,6 +18,7 @@ class Declared:
     shared: bool = False
     # A DMA pool lives inside its link's RW section by design.
     inside_of: str | None = None
+    owner: str = ""  # the cell whose memory list declares it
 
 
 def declared(system: System) -> list[Declared]:
@@ -27,7 +28,8 @@ def declared(system: System) -> list[Declared]:
     for cell in system.cells:
         for m in cell.memory:
             out.append(
-                Declared(f"cells.{cell.key} memory '{m.name}'", m.span, m.where, shared=m.shared)
+                Declared(f"cells.{cell.key} memory '{m.name}'", m.span, m.where, shared=m.shared,
+                         owner=cell.key)
             )
     for link in system.ivshmem:
         for r in link.regions():

@@ -1,0 +1,82 @@
+"""Benchmark: load, check and generate every artifact of a system, N times.
+
+Not a test: pytest collects only test_*.py. Run from the repository root:
+
+    .venv/bin/python tests/bench/bench_generate.py            # qemu-a53, 5 runs
+    .venv/bin/python tests/bench/bench_generate.py -n 10 qemu-a72
+
+Wall time per run (min and median), split into the external tools the
+generator runs as subprocesses (QEMU's dumpdtb, dtc, fdtoverlay) and the
+Python that is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+from mica_jailhouse import artifacts, boards, external
+from mica_jailhouse.checks import check_system, has_errors
+from mica_jailhouse.load import load
+
+ToolTimes = dict[str, list[float]]
+
+
+def time_tools(calls: ToolTimes) -> None:
+    """Wrap external.run (every subprocess goes through it) to time each tool."""
+    real = external.run
+
+    def timed(argv: list[str], stdin: bytes | None = None) -> bytes:
+        start = time.perf_counter()
+        try:
+            return real(argv, stdin)
+        finally:
+            calls[Path(argv[0]).name].append(time.perf_counter() - start)
+
+    external.run = timed
+
+
+def one_run(spec: str, calls: ToolTimes) -> dict[str, float]:
+    calls.clear()
+    t0 = time.perf_counter()
+    system = load(boards.resolve(spec))
+    t1 = time.perf_counter()
+    diags = check_system(system)
+    if has_errors(diags):
+        raise SystemExit("\n".join(map(str, diags)))
+    t2 = time.perf_counter()
+    items = artifacts.generate(system)
+    t3 = time.perf_counter()
+    assert items
+    tools = sum(sum(v) for v in calls.values())
+    return {"total": t3 - t0, "load": t1 - t0, "check": t2 - t1, "generate": t3 - t2,
+            "subprocesses": tools, "python": (t3 - t0) - tools,
+            **{f"  {name} ({len(v)}x)": sum(v) for name, v in sorted(calls.items())}}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("system", nargs="?", default="qemu-a53")
+    p.add_argument("-n", "--runs", type=int, default=5)
+    args = p.parse_args()
+    calls: ToolTimes = defaultdict(list)
+    time_tools(calls)
+    first = one_run(args.system, calls)  # also fills the template and schema caches
+    runs = [one_run(args.system, calls) for _ in range(args.runs)]
+    print(f"{args.system}: load + check + generate, {args.runs} runs after a first one "
+          f"({first['total'] * 1e3:.1f}ms, {first['python'] * 1e3:.1f}ms of it Python)")
+    print(f"{'':28} {'min':>9} {'median':>9}")
+    for key in runs[0]:
+        values = [r.get(key, 0.0) for r in runs]
+        print(f"{key:28} {min(values) * 1e3:7.1f}ms {statistics.median(values) * 1e3:7.1f}ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``python -m mica_jailhouse.kernel``: build the test kernel and uio_ivshmem.ko, print paths.
+
+Exit status: 0 when built and every requested option and a warning-free module were
+obtained; 1 when built but a config option was dropped or the module warned (listed on
+stderr); 2 when the build could not be made (one-line reason, and the log to read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .build import build_kernel, default_cache_dir, fragment_mismatches
+from .errors import KernelBuildError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mica_jailhouse.kernel",
+        description="Build a small arm64 kernel with the layer's Jailhouse patches and "
+                    "uio_ivshmem.ko; reruns with unchanged inputs are served from the cache.")
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
+                        help="where downloads and builds are kept (default: %(default)s)")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="parallel make jobs (default: number of CPUs)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr)
+
+    try:
+        build = build_kernel(args.cache_dir, jobs=args.jobs, progress=progress)
+    except KernelBuildError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    for name in ("image", "symvers", "config", "module", "build_dir"):
+        print(f"{name}: {getattr(build, name)}")
+    print(f"version: {build.version}")
+    print(f"source: {build.source_version}")
+
+    problems = [m.message for m in fragment_mismatches(build)]
+    problems += [f"{build.module_log}: {w}" for w in build.module_warnings]
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
