@@ -10,6 +10,7 @@ import pytest
 from mica_jailhouse import boards, derive, dtb
 from mica_jailhouse.boot import BootError, BootReport, DebianArm64, run_probe
 from mica_jailhouse.boot.verify import verify_boot
+from mica_jailhouse.demo import boot_files
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span, System
 
@@ -31,7 +32,9 @@ def booted(tmp_path_factory: pytest.TempPathFactory, qemu: str, dtc_tools: None,
     dtb_path.write_bytes(dtb.build(system, "jailhouse").dtb)
     machine = [*dtb.qemu_machine_argv(system, "jailhouse"), "-dtb", str(dtb_path)]
     try:
-        report = run_probe(machine, debian_arm64, work, kernel_args=derive.kernel_cmdline(system))
+        # The layer's own kernel when it is built (as the demo does), else Debian's.
+        files, _which = boot_files()
+        report = run_probe(machine, files, work, kernel_args=derive.kernel_cmdline(system))
     except BootError as exc:  # attach the kernel log to the failure
         pytest.fail(f"{exc}\n--- console ---\n{exc.console}")
     return Booted(system, report)

@@ -18,7 +18,7 @@ ENABLED = {"MCS_FEATURES": "jailhouse", **FIRMWARE}
 
 # Recipes that exist whatever MCS_FEATURES says: they collide with nothing.
 UNGATED = {"python3-fdt_0.3.3.bb", "mica-jailhouse-tools-native_0.1.bb"}
-OWN_RECIPES = [p for p in layer_files(".bb") if "recipes-kernel" not in p.parts]
+OWN_RECIPES = layer_files(".bb")
 
 
 def ids(paths: list[Path]) -> list[str]:
@@ -252,3 +252,26 @@ def test_no_layer_class_is_named_like_a_stub() -> None:
     # would be silently replaced in these tests.
     stubs = {p.name for p in (Path(__file__).parent / "stubs" / "classes").glob("*.bbclass")}
     assert not stubs & {p.name for p in layer_files(".bbclass")}
+
+
+def test_kernel_bbappend_adds_patches_only_when_enabled(bbparse: Any, tmp_path: Path) -> None:
+    append = LAYER / "recipes-kernel" / "linux" / "linux-%.bbappend"
+    base = APPEND_BASES[append.name]
+    enabled = bbparse.parse_recipe(base, bbparse.configure(ENABLED), [append])[""]
+    uris = enabled.getVar("SRC_URI").split()
+    assert [u for u in uris if u.startswith("file://")] == [
+        "file://jailhouse.cfg",
+        "file://0001-mm-vmalloc-export-__get_vm_area_caller.patch",
+        "file://0002-mm-vmalloc-export-ioremap_page_range.patch",
+        "file://0003-mm-vmalloc-let-ioremap_page_range-create-executable-mappings.patch",
+        "file://0004-arm64-export-__hyp_stub_vectors.patch",
+    ]
+    # openEuler's 5.10 already carries its own Jailhouse export patch: only the fragment.
+    old = tmp_path / "linux-openeuler_5.10.bb"
+    old.write_text(base.read_text().replace('"6.6.50"', '"5.10.0"'))
+    uris = bbparse.parse_recipe(old, bbparse.configure(ENABLED), [append])[""] \
+        .getVar("SRC_URI").split()
+    assert [u for u in uris if u.startswith("file://")] == ["file://jailhouse.cfg"]
+    disabled = bbparse.parse_recipe(base, bbparse.configure({"MCS_FEATURES": "openamp"}),
+                                    [append])[""]
+    assert "jailhouse.cfg" not in disabled.getVar("SRC_URI")

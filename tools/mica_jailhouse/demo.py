@@ -9,11 +9,13 @@ CPUs came up.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
 from . import artifacts, derive, dtb
+from .boot import DebianArm64, fetch_debian_arm64
 from .diagnostics import UserError, summary
 
 
@@ -26,8 +28,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="boot timeout in seconds")
 
 
+def boot_files() -> tuple[DebianArm64, str]:
+    """The layer's own kernel (patches + jailhouse.cfg) when it has been built,
+    Debian's stock kernel otherwise; busybox always comes from Debian."""
+    from .kernel import cached_kernel
+
+    debian = fetch_debian_arm64()
+    built = cached_kernel()
+    if built is None:
+        return debian, ("Debian's stock arm64 kernel (build the layer's with "
+                        "`python -m mica_jailhouse.kernel` to boot that instead)")
+    files = dataclasses.replace(debian, kernel=built.image, kernel_release=built.version)
+    return files, f"the layer's kernel {built.version}, Jailhouse patches + jailhouse.cfg"
+
+
 def run(args: argparse.Namespace) -> int:
-    from .boot import BootHarnessError, fetch_debian_arm64, run_probe
+    from .boot import BootHarnessError, run_probe
     from .boot.verify import verify_boot
     from .cli import load_checked
 
@@ -45,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     machine = [*dtb.qemu_machine_argv(system, artifacts.FEATURE), "-dtb", str(dtb_path)]
     kernel_args = derive.kernel_cmdline(system)
     try:
-        files = fetch_debian_arm64()
+        files, which = boot_files()
         with tempfile.TemporaryDirectory(prefix="mica-jh-boot-") as tmp:
             start = time.monotonic()
             report = run_probe(machine, files, Path(tmp), kernel_args=kernel_args,
@@ -53,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             seconds = time.monotonic() - start
     except BootHarnessError as exc:
         raise UserError(f"boot failed: {exc}") from None
+    print(f"kernel: {which}")
     print(f"booted Linux {report.kernel_release} in QEMU in {seconds:.1f} s: "
           f"{' '.join(machine[1:])} -append '{' '.join(kernel_args)}'")
     findings = verify_boot(system, report)

@@ -265,6 +265,31 @@ def _prune(parent: Path, pattern: str, result: str, keep: Path) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+def _locate(cache_dir: Path, inputs: KernelInputs) -> tuple[str, str, str, Path, Path]:
+    """Where the build for these inputs lives: (version, key, module key, tree, module dir)."""
+    version = resolve_version(cache_dir / "debs")
+    toolchain = run_capture([f"{CROSS_COMPILE}gcc", "--version"],
+                            what=f"{CROSS_COMPILE}gcc --version").splitlines()[0]
+    key = input_key(inputs, version, toolchain)
+    mod_key = module_key(inputs, key)
+    root = cache_dir / f"linux-{version}-{key[:12]}"
+    return version, key, mod_key, root, root / "modules" / mod_key[:12]
+
+
+def cached_kernel(cache_dir: Path | None = None) -> KernelBuild | None:
+    """The build for the layer's current patches and fragment if it is in the cache,
+    without building anything (None otherwise): what the demo boots when it can."""
+    cache_dir = cache_dir or default_cache_dir()
+    if not cache_dir.is_dir():
+        return None
+    try:
+        require_tools()
+        _version, key, mod_key, root, module_dir = _locate(cache_dir, default_inputs())
+    except KernelBuildError:
+        return None
+    return _load(root, key, module_dir, mod_key)
+
+
 def build_kernel(cache_dir: Path | None = None, *, inputs: KernelInputs | None = None,
                  jobs: int | None = None, progress: Progress | None = None) -> KernelBuild:
     """Build (or return the cached) test kernel and ``uio_ivshmem.ko``.
@@ -280,13 +305,7 @@ def build_kernel(cache_dir: Path | None = None, *, inputs: KernelInputs | None =
     require_tools()
     with _locked(cache_dir):
         debs = cache_dir / "debs"
-        version = resolve_version(debs)
-        toolchain = run_capture([f"{CROSS_COMPILE}gcc", "--version"],
-                                what=f"{CROSS_COMPILE}gcc --version").splitlines()[0]
-        key = input_key(inputs, version, toolchain)
-        mod_key = module_key(inputs, key)
-        root = cache_dir / f"linux-{version}-{key[:12]}"
-        module_dir = root / "modules" / mod_key[:12]
+        version, key, mod_key, root, module_dir = _locate(cache_dir, inputs)
         cached = _load(root, key, module_dir, mod_key)
         if cached is not None:
             return cached
