@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -12,18 +13,18 @@ REPO = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """A missing prerequisite fails in CI (never a silent skip) and skips locally."""
     if IN_CI:
         pytest.fail(f"{reason} (CI must install it: see .ci/run and scripts/setup.sh)")
     pytest.skip(reason)
+    raise AssertionError("unreachable")  # pytest.skip raises
 
 
 def need_tool(tool: str, package: str) -> str:
     path = shutil.which(tool)
     if path is None:
         unavailable(f"{tool} not installed: apt-get install {package}")
-    assert path is not None
     return path
 
 

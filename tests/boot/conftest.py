@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,19 +16,13 @@ from mica_jailhouse.boot import (
     fetch_debian_arm64,
     find_qemu,
 )
-
-
-def _missing(hint: str) -> NoReturn:
-    """Fail under CI (a missing tool must not pass silently there), skip on a developer box."""
-    if os.environ.get("CI"):
-        pytest.fail(hint, pytrace=False)
-    pytest.skip(hint)
+from support import unavailable
 
 
 @pytest.fixture(scope="session")
 def missing() -> Callable[[str], NoReturn]:
     """``missing(hint)``: fail with the install hint under CI, skip otherwise."""
-    return _missing
+    return unavailable
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +30,7 @@ def qemu() -> str:
     try:
         return find_qemu()
     except QemuNotFoundError as err:
-        _missing(str(err))
+        unavailable(str(err))
 
 
 @pytest.fixture(scope="session")
@@ -45,14 +38,14 @@ def debian_arm64() -> DebianArm64:
     try:
         return fetch_debian_arm64()
     except DebianFetchError as err:
-        _missing(str(err))
+        unavailable(str(err))
 
 
 @pytest.fixture(scope="session")
 def dtc_tools() -> None:
     for tool in ("dtc", "fdtoverlay"):
         if shutil.which(tool) is None:
-            _missing(f"{tool} not found: install it with `apt-get install device-tree-compiler`")
+            unavailable(f"{tool} not found: install it with `apt-get install device-tree-compiler`")
 
 
 @dataclass

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from typing import NoReturn
-
 import pytest
 
 from mica_jailhouse.kernel import (
@@ -13,13 +10,7 @@ from mica_jailhouse.kernel import (
     build_kernel,
     default_cache_dir,
 )
-
-
-def missing(hint: str) -> NoReturn:
-    """Fail under CI (a missing tool must not pass silently there), skip on a developer box."""
-    if os.environ.get("CI"):
-        pytest.fail(hint, pytrace=False)
-    pytest.skip(hint)
+from support import unavailable as missing
 
 
 @pytest.fixture(scope="session")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from support import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 LAYER = REPO / "meta-mica-jailhouse"
 VENV_BIN = REPO / ".venv" / "bin"
 INSTALL_HINT = "pip install -r requirements-dev.txt (or scripts/setup.sh)"
-
-
-def unavailable(reason: str) -> None:
-    """A missing prerequisite fails in CI (never a silent skip) and skips locally."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must install it: see .ci/run and scripts/setup.sh)")
-    pytest.skip(reason)
 
 
 def need_module(module: str, package: str) -> None:
