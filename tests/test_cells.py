@@ -13,6 +13,7 @@ from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.compiler import compile_config
+from mica_jailhouse.jailhouse.raw import RawSystem
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import System
 from mica_jailhouse.source import parse_yaml
@@ -101,3 +102,14 @@ def test_round_trip_model_c_cell_model(data: dict[str, object], tmp_path: Path) 
         for plan in cells.plans(system, revision):
             data_ = _compile(system, plan, tmp_path)
             assert cellfile.parse(data_, plan.stem) == plan.config
+
+
+def test_root_cell_leaves_the_vpci_domain_to_linux() -> None:
+    """A fixed platform pci_domain makes Linux 6.1 lose the ivshmem device after
+    `jailhouse disable` + `enable` (seen on QEMU with Jailhouse e57d1eff); the
+    ivshmem devices themselves stay in domain 1, the number Linux then picks."""
+    system = load(boards.builtin_path("qemu-a53"))
+    root = cells.root_plan(system).config
+    assert isinstance(root, RawSystem)
+    assert root.platform.pci_domain == 0xFFFF
+    assert {d.domain for d in root.root_cell.pci_devices} == {1}

@@ -38,6 +38,12 @@ from .units import PAGE
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
 VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
+# platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
+# (it picks 1 on QEMU virt). With a fixed domain the driver adds
+# linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
+# (ida_free warning), so a second `jailhouse enable` gets no ivshmem device
+# ("Scanning root bridge failed", -ENOSPC) until reboot. Tested on QEMU.
+PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
 PINS_PER_CHIP = 128  # one jailhouse_irqchip covers pin_base .. pin_base + 127
 INTX_BAR_MASK = (0xFFFFF000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX
 
@@ -181,7 +187,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
             pci_mmconfig_end_bus=0,
             pci_is_virtual=1,
-            pci_domain=VPCI_DOMAIN,
+            pci_domain=PLATFORM_PCI_DOMAIN_ANY,
             iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
             arm=ArmPlatform(maintenance_irq=b.gic.maintenance_irq, gic_version=b.gic.version,
                             gicd_base=b.gic.distributor.base, gicc_base=0, gich_base=0,

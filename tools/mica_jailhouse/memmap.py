@@ -265,7 +265,8 @@ def _hypervisor_rows(system: System, root: RawSystem, regions: _CellRegions,
         vpci = derive.mmconfig_window(p.pci_mmconfig_base, p.pci_mmconfig_end_bus)
         buses = p.pci_mmconfig_end_bus + 1
         links = ", ".join(f"ivshmem {lk.key}" for lk in system.ivshmem)
-        out.append(Row(vpci, f"Jailhouse virtual PCI host (domain {p.pci_domain}, "
+        domain = "" if p.pci_domain == 0xFFFF else f"domain {p.pci_domain}, "
+        out.append(Row(vpci, f"Jailhouse virtual PCI host ({domain}"
                        f"{buses} bus{'es' if buses > 1 else ''})", "virtual PCI MMCONFIG",
                        HYPERVISOR, HYPERVISOR, regions.mapped(vpci),
                        (f"devices: {links}",) if links else ()))
@@ -560,3 +561,4 @@ def _legend(system: System) -> list[tuple[str, str]]:
     items += [(f"ivshmem.{lk.key}", f"ivshmem {lk.key} (shared)") for lk in system.ivshmem]
     items.append((HYPERVISOR, "Jailhouse hypervisor"))
     return items
+

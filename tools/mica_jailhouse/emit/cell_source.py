@@ -106,7 +106,7 @@ def render_cell(system: System, plan: CellPlan) -> str:
             mmconfig_base=f"0x{cfg.platform.pci_mmconfig_base:08x}",
             mmconfig_end_bus=cfg.platform.pci_mmconfig_end_bus,
             pci_is_virtual=cfg.platform.pci_is_virtual,
-            pci_domain=cfg.platform.pci_domain,
+            pci_domain="-1" if cfg.platform.pci_domain == 0xFFFF else cfg.platform.pci_domain,
             gic_version=arm.gic_version,
             gicd_base=f"0x{arm.gicd_base:08x}",
             gicr_base=f"0x{arm.gicr_base:08x}",

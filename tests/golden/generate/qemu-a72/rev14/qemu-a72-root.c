@@ -43,7 +43,7 @@ struct {
 			.pci_mmconfig_base = 0x08e00000,
 			.pci_mmconfig_end_bus = 0,
 			.pci_is_virtual = 1,
-			.pci_domain = 1,
+			.pci_domain = -1,
 			.arm = {
 				.gic_version = 3,
 				.gicd_base = 0x08000000,
