@@ -275,3 +275,15 @@ def test_kernel_bbappend_adds_patches_only_when_enabled(bbparse: Any, tmp_path: 
     disabled = bbparse.parse_recipe(base, bbparse.configure({"MCS_FEATURES": "openamp"}),
                                     [append])[""]
     assert "jailhouse.cfg" not in disabled.getVar("SRC_URI")
+
+
+@pytest.mark.parametrize(("recipe", "module"), [
+    ("recipes-kernel/uio-ivshmem/uio-ivshmem_1.0.bb", "kernel-module-uio-ivshmem"),
+    ("recipes-extended/jailhouse/jailhouse_git.bb", "kernel-module-jailhouse"),
+])
+def test_module_recipes_provide_their_kernel_module(bbparse: Any, recipe: str,
+                                                    module: str) -> None:
+    """Otherwise bitbake plans kernel-module-* from the kernel's PACKAGES_DYNAMIC and the
+    module recipe is never built (seen with a real `bitbake -g` on poky scarthgap)."""
+    for d in bbparse.parse_recipe(LAYER / recipe, bbparse.configure(ENABLED)).values():
+        assert module in d.getVar(f"RPROVIDES:{d.getVar('PN')}").split()

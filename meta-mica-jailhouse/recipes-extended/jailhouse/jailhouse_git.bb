@@ -96,6 +96,9 @@ PACKAGE_ARCH = "${MACHINE_ARCH}"
 FILES:${PN} += "${nonarch_base_libdir}/firmware/jailhouse*.bin ${libexecdir}/jailhouse"
 FILES:${PN} += "${MICA_JAILHOUSE_CELL_DIR}"
 RDEPENDS:${PN} += "kernel-module-jailhouse"
+# As in uio-ivshmem: without it bitbake resolves kernel-module-jailhouse to the
+# kernel recipe (PACKAGES_DYNAMIC) when it plans the task graph.
+RPROVIDES:${PN} += "kernel-module-jailhouse"
 KERNEL_MODULE_AUTOLOAD += "jailhouse"
 
 # Jailhouse's tools/Makefile links with its own flags (LDFLAGS :=), and the

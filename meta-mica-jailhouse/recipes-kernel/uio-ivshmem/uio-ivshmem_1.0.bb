@@ -20,3 +20,8 @@ inherit module mica_jailhouse_recipe
 # packagegroup-mica-jailhouse installs) and loads nothing by itself: load it at
 # boot so micad finds /dev/uio0.
 KERNEL_MODULE_AUTOLOAD += "uio_ivshmem"
+
+# module.bbclass creates kernel-module-* packages only at packaging time; at
+# parse time only the kernel's PACKAGES_DYNAMIC matches the name, and bitbake
+# would pick linux-yocto for it (and never build this recipe). Say who provides it.
+RPROVIDES:${PN} += "kernel-module-uio-ivshmem"
