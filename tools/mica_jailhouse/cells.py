@@ -33,7 +33,7 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, IvshmemLink, Span, System
+from .model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
 from .units import PAGE
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
@@ -88,7 +88,7 @@ def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str
     shmem_regions_start. Only the owner may write its output section."""
     dev_id = link.peers.index(peer)
     shared = MemFlag(0) if root else MemFlag.ROOTSHARED
-    label = f"IVSHMEM {link.key} ({_bdf_text(link.bdf)}, protocol {link.protocol:#06x})"
+    label = f"IVSHMEM {link.key} ({bdf_text(link.bdf)}, protocol {link.protocol:#06x})"
     out = [
         (f"{label}: state table", _identity(link.state_table.span, R | shared)),
         (f"{label}: read/write section", _identity(link.rw.span, R | W | shared)),
@@ -104,10 +104,6 @@ def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str
 
 def _identity(span: Span, flags: int) -> Memory:
     return Memory(span.base, span.base, span.size, int(flags))
-
-
-def _bdf_text(bdf: int) -> str:
-    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
 
 
 def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevice:
@@ -136,6 +132,12 @@ def irqchips(gicd: int, irqs: set[int] | None) -> list[Irqchip]:
     return chips
 
 
+def irq_pins(chips: tuple[Irqchip, ...] | list[Irqchip]) -> set[int]:
+    """The interrupts a cell's irqchip entries enable (the inverse of ``irqchips``)."""
+    return {chip.pin_base + w * 32 + b for chip in chips
+            for w, word in enumerate(chip.pin_bitmap) for b in range(32) if word >> b & 1}
+
+
 def root_ram(system: System) -> list[Span]:
     """Root RAM: all of RAM except hypervisor memory and the ivshmem regions.
 
@@ -158,7 +160,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
             continue
         start = len(regions)
         regions += _ivshmem_regions(link, LINUX, root=True)
-        pci.append((f"IVSHMEM {link.key}: {_bdf_text(link.bdf)}, Linux is peer "
+        pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, Linux is peer "
                     f"{link.peers.index(LINUX)} of {len(link.peers)}",
                     _ivshmem_device(link, LINUX, start)))
     for window in b.mmio:
@@ -225,7 +227,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
             continue
         start = len(regions)
         regions += _ivshmem_regions(link, cell.key, root=False)
-        pci.append((f"IVSHMEM {link.key}: {_bdf_text(link.bdf)}, {cell.key} is peer "
+        pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
                     f"{link.peers.index(cell.key)} of {len(link.peers)}",
                     _ivshmem_device(link, cell.key, start)))
     if cell.console == "uart":

@@ -43,24 +43,26 @@ def parse(dtb: bytes, name: str) -> Any:
         raise UserError(f"{name}: not a valid DTB ({exc})") from None
 
 
-def _cells(tree: Any, path: str, default: tuple[int, int]) -> tuple[int, int]:
+def address_cells(tree: Any, path: str, default: tuple[int, int]) -> tuple[int, int]:
+    """(#address-cells, #size-cells) of the node at ``path``."""
     a = tree.get_property("#address-cells", path)
     s = tree.get_property("#size-cells", path)
     return (a.value if a else default[0], s.value if s else default[1])
 
 
 def base_info(tree: Any) -> BaseInfo:
-    root = _cells(tree, "/", (2, 1))
+    root = address_cells(tree, "/", (2, 1))
     if tree.exist_node("/reserved-memory"):
         return BaseInfo(
             root_cells=root,
-            reserved_memory_cells=_cells(tree, "/reserved-memory", root),
+            reserved_memory_cells=address_cells(tree, "/reserved-memory", root),
             reserved_memory_has_ranges=tree.exist_property("ranges", "/reserved-memory"),
         )
     return BaseInfo(root_cells=root)
 
 
-def _decode_reg(words: list[int], cells: tuple[int, int]) -> list[Span]:
+def decode_reg(words: list[int], cells: tuple[int, int]) -> list[Span]:
+    """A reg property's cells as spans."""
     step = cells[0] + cells[1]
     spans = []
     for i in range(0, len(words) - step + 1, step):
@@ -79,7 +81,7 @@ def check_base(system: System, feature: str | None, tree: Any, name: str) -> lis
     diags: list[Diagnostic] = []
     b = system.board
     here = Where(name)
-    cells = _cells(tree, "/", (2, 1))
+    cells = address_cells(tree, "/", (2, 1))
     cpus = [n for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@")] \
         if tree.exist_node("/cpus") else []
     if len(cpus) != b.cpus:
@@ -90,7 +92,7 @@ def check_base(system: System, feature: str | None, tree: Any, name: str) -> lis
         dtype = node.get_property("device_type")
         if dtype is not None and dtype.value == "memory":
             reg = node.get_property("reg")
-            ram += _decode_reg(list(reg.data), cells) if reg is not None else []
+            ram += decode_reg(list(reg.data), cells) if reg is not None else []
     if not any(span.contains(b.ram) for span in ram):
         have = ", ".join(str(s) for s in ram) or "none"
         diags.append(error(b.where, f"board.ram {b.ram} is not RAM in {name} (memory: {have})",
@@ -101,7 +103,7 @@ def check_base(system: System, feature: str | None, tree: Any, name: str) -> lis
                            "set board.gic.dt_path to the GIC node's path"))
     else:
         reg = tree.get_node(gic.dt_path).get_property("reg")
-        spans = _decode_reg(list(reg.data), cells) if reg is not None else []
+        spans = decode_reg(list(reg.data), cells) if reg is not None else []
         if len(spans) < 2 or spans[0] != gic.distributor or \
                 spans[1].base != gic.redistributor_base:
             diags.append(error(gic.where, f"GIC in {name} is {', '.join(map(str, spans))}, "

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import artifacts, cells, derive
 from .diagnostics import UserError, Where
-from .dtb import _cells, _decode_reg, parse
+from .dtb import address_cells, decode_reg, parse
 from .jailhouse import cellfile
 from .jailhouse.raw import RawNonRootCell, RawSystem
 from .model import Span, System
@@ -95,7 +95,7 @@ def read_cell(path: Path) -> CellFile:
 
 def dt_view(blob: bytes, name: str) -> DtView:
     tree: Any = parse(blob, name)
-    root_cells = _cells(tree, "/", (2, 1))
+    root_cells = address_cells(tree, "/", (2, 1))
     cpus = 0
     if tree.exist_node("/cpus"):
         cpus = sum(1 for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@"))
@@ -105,21 +105,21 @@ def dt_view(blob: bytes, name: str) -> DtView:
         dtype = node.get_property("device_type")
         reg = node.get_property("reg")
         if dtype is not None and dtype.value == "memory" and reg is not None:
-            memory += _decode_reg(list(reg.data), root_cells)
+            memory += decode_reg(list(reg.data), root_cells)
         compat = node.get_property("compatible")
         if compat is not None and "arm,gic-v3" in list(compat.data) and reg is not None:
-            spans = _decode_reg(list(reg.data), root_cells)
+            spans = decode_reg(list(reg.data), root_cells)
             gicr = spans[1] if len(spans) > 1 else None
     reservations: list[DtReservation] = []
     if tree.exist_node("/reserved-memory"):
-        rm_cells = _cells(tree, "/reserved-memory", root_cells)
+        rm_cells = address_cells(tree, "/reserved-memory", root_cells)
         for node in tree.get_node("/reserved-memory").nodes:
             reg = node.get_property("reg")
             compat = node.get_property("compatible")
             ph = node.get_property("phandle")
             reservations.append(DtReservation(
                 name=node.name,
-                spans=tuple(_decode_reg(list(reg.data), rm_cells)) if reg is not None else (),
+                spans=tuple(decode_reg(list(reg.data), rm_cells)) if reg is not None else (),
                 no_map=node.exist_property("no-map"),
                 compatible=tuple(compat.data) if compat is not None else (),
                 phandle=ph.value if ph is not None else None,

@@ -11,20 +11,17 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from .cells import irq_pins
 from .checks.cell_config import entries
 from .diagnostics import UserError
 from .emit.templating import render
 from .evidence import ArtifactSet, CellFile
 from .jailhouse.abi import ConType, MemFlag, PciType
 from .jailhouse.raw import RawNonRootCell, RawSystem
-from .model import Span
-from .units import kernel_mem
+from .model import Span, bdf_text
+from .units import hx, kernel_mem
 
 FOUR_GIB = 1 << 32
-
-
-def _hex(v: int) -> str:
-    return f"0x{v:08x}"
 
 
 def _key(name: str, taken: set[str]) -> str:
@@ -77,20 +74,19 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
                    and not e.mem.flags & MemFlag.ROOTSHARED]
         comm = [e for e in es if e.is_comm]
         memory = [
-            dict(name="ram" if i == 0 else f"ram{i}", base=_hex(e.mem.phys_start),
-                 size=_hex(e.mem.size),
-                 virt=_hex(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "")
+            dict(name="ram" if i == 0 else f"ram{i}", base=hx(e.mem.phys_start),
+                 size=hx(e.mem.size),
+                 virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "")
             for i, e in enumerate(private)
         ]
         console = "uart" if c.console.type == ConType.TYPE_PL011 else "null"
-        bitmap = {chip.pin_base + w * 32 + b for chip in c.irqchips
-                  for w, word in enumerate(chip.pin_bitmap) for b in range(32) if word >> b & 1}
+        bitmap = irq_pins(c.irqchips)
         if 33 in bitmap:
             uart_owner = key
         cells.append(dict(
             key=key, name=c.name, cpus=", ".join(map(str, c.cpus)), memory=memory,
-            reset=_hex(c.cpu_reset_address), vpci=c.vpci_irq_base,
-            comm=_hex(comm[0].mem.virt_start) if comm else _hex(0x80000000),
+            reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
+            comm=hx(comm[0].mem.virt_start) if comm else hx(0x80000000),
             console=console, firmware=f"{c.name}.elf"))
     links = []
     link_keys: set[str] = set()
@@ -107,28 +103,28 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         links.append(dict(
             key=_key("rpmsg" if d.shmem_protocol == 0x4001 else f"link{i}", link_keys),
             protocol=f"0x{d.shmem_protocol:04x}",
-            bdf=f"{d.bdf >> 8:02x}:{(d.bdf >> 3) & 0x1F:02x}.{d.bdf & 7}",
+            bdf=bdf_text(d.bdf),
             peers=", ".join(peers[k] for k in sorted(peers)),
-            state_base=_hex(shm[0].mem.phys_start), state_size=_hex(shm[0].mem.size),
-            rw_base=_hex(shm[1].mem.phys_start), rw_size=_hex(shm[1].mem.size),
-            output_size=_hex(out_size) if out_size else "",
+            state_base=hx(shm[0].mem.phys_start), state_size=hx(shm[0].mem.size),
+            rw_base=hx(shm[1].mem.phys_start), rw_size=hx(shm[1].mem.size),
+            output_size=hx(out_size) if out_size else "",
             dma_pool=_dma_pool(arts, shm[1].phys) if d.shmem_protocol == 0x4001 else "",
         ))
     mem = arts.cmdline.mem if arts.cmdline else None
     sources = ", ".join(c.name for c in arts.cells) + (f", {arts.dtb.name}" if arts.dtb else "")
     return _one_trailing_newline(render(
         "system.yaml.j2", sources=sources, name=name or rc.name,
-        cpus=len(rc.cpus), ram_base=_hex(ram.base), ram_size=kernel_mem(ram.size),
+        cpus=len(rc.cpus), ram_base=hx(ram.base), ram_size=kernel_mem(ram.size),
         ram_note=ram_note, gic_version=plat.arm.gic_version,
-        gicd=_hex(plat.arm.gicd_base), gicd_unit=f"{plat.arm.gicd_base:x}",
-        gicr=_hex(plat.arm.gicr_base), maintenance_irq=plat.arm.maintenance_irq,
-        uart_base=_hex(cfg.debug_console.address),
-        uart_size=_hex(cfg.debug_console.size or 0x1000), uart_owner=uart_owner,
-        mmio=[dict(base=_hex(e.mem.phys_start), size=_hex(e.mem.size)) for e in mmio],
-        ecam_base=_hex(ecam[0].mem.phys_start) if ecam else _hex(0x4010000000),
-        ecam_size=_hex(ecam[0].mem.size) if ecam else "256M",
-        hv_base=_hex(hv.base), hv_size=kernel_mem(hv.size),
-        mmconfig=_hex(plat.pci_mmconfig_base), revision=cfg.revision,
+        gicd=hx(plat.arm.gicd_base), gicd_unit=f"{plat.arm.gicd_base:x}",
+        gicr=hx(plat.arm.gicr_base), maintenance_irq=plat.arm.maintenance_irq,
+        uart_base=hx(cfg.debug_console.address),
+        uart_size=hx(cfg.debug_console.size or 0x1000), uart_owner=uart_owner,
+        mmio=[dict(base=hx(e.mem.phys_start), size=hx(e.mem.size)) for e in mmio],
+        ecam_base=hx(ecam[0].mem.phys_start) if ecam else hx(0x4010000000),
+        ecam_size=hx(ecam[0].mem.size) if ecam else "256M",
+        hv_base=hx(hv.base), hv_size=kernel_mem(hv.size),
+        mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
         cells=cells, links=links,
     ))
@@ -144,7 +140,7 @@ def _dma_pool(arts: ArtifactSet, rw: Span) -> str:
     if dtb is not None and dtb.remoteproc:
         for span in dtb.remoteproc[0].spans:
             if span.overlaps(rw):
-                return f"{{base: {_hex(span.base)}, size: {_hex(span.size)}}}"
+                return f"{{base: {hx(span.base)}, size: {hx(span.size)}}}"
     return "{}"
 
 

@@ -15,6 +15,11 @@ from .units import human, hx
 LINUX = "linux"  # the root cell's name in peer lists
 
 
+def bdf_text(bdf: int) -> str:
+    """A PCI address as lspci writes it: bus:device.function."""
+    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
+
+
 @dataclass(frozen=True, order=True)
 class Span:
     """A physical address range [base, base + size)."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..derive import mmconfig_window
 from ..diagnostics import Diagnostic, Where, error
 from ..evidence import CellFile
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import Memory, RawSystem
 from ..model import Span
-from ..units import PAGE, MiB
+from ..units import PAGE
 from .sweep import overlapping
 
 GICD_SIZE = 0x10000
@@ -89,7 +90,7 @@ def platform(root: CellFile, cpus: int) -> Platform:
     cfg = root.config
     hv = Span(cfg.hypervisor_memory.phys_start, cfg.hypervisor_memory.size)
     p = cfg.platform
-    mmconfig = Span(p.pci_mmconfig_base, (p.pci_mmconfig_end_bus + 1) * MiB) \
+    mmconfig = mmconfig_window(p.pci_mmconfig_base, p.pci_mmconfig_end_bus) \
         if p.pci_mmconfig_base else None
     return Platform(hv, mmconfig, Span(p.arm.gicd_base, GICD_SIZE),
                     Span(p.arm.gicr_base, GICR_STRIDE * cpus), root.name)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-from ..cells import ivshmem_irq
+from ..cells import irq_pins, ivshmem_irq
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, DtView, MicaConf
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import PciDevice, RawCell, RawSystem
-from ..model import Span
+from ..model import Span, bdf_text
 from ..units import PAGE, hx, kernel_mem
 from .cell_config import Entry, check_cell, entries, ivshmem_indices, platform
 from .sweep import SpanIndex
@@ -29,10 +29,6 @@ def raw(cell: CellFile) -> RawCell:
 
 def at(cell: CellFile, path: str) -> Where:
     return Where(cell.name, 0, path)
-
-
-def bdf_text(bdf: int) -> str:
-    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
 
 
 def check_artifacts(arts: ArtifactSet) -> list[Diagnostic]:
@@ -231,9 +227,7 @@ def _irqs(arts: ArtifactSet) -> list[Diagnostic]:
     claimed: dict[int, CellFile] = {}
     for cell in arts.cells:
         c = raw(cell)
-        pins = {chip.pin_base + w * 32 + b
-                for chip in c.irqchips for w, word in enumerate(chip.pin_bitmap)
-                for b in range(32) if word >> b & 1}
+        pins = irq_pins(c.irqchips)
         for i, dev in _ivshmem_devices(cell):
             irq = ivshmem_irq(c.vpci_irq_base, dev.bdf)
             if irq not in pins:
