@@ -17,8 +17,8 @@ def _installed(module: str) -> bool:
         return False
 
 
-def ensure_dependencies() -> None:
-    missing = [m for m in REQUIRED if not _installed(m)]
+def ensure_dependencies(required: tuple[str, ...] = REQUIRED) -> None:
+    missing = [m for m in required if not _installed(m)]
     if not missing:
         return
     venv = Path(__file__).resolve().parents[2] / ".venv"
