@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check tools tests
+.venv/bin/ruff check tools tests tools/mica-jailhouse tools/mica-jailhouse-oebuild tools/create_dtb.py
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"
