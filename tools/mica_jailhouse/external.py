@@ -33,6 +33,8 @@ def run(argv: list[str], stdin: bytes | None = None) -> bytes:
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         tail = msg[-1] if msg else f"exit code {proc.returncode}"
+        if "failed to find romfile" in tail:  # QEMU installed without its Recommends
+            tail += " (install Debian's ipxe-qemu, or run scripts/setup.sh)"
         raise UserError(f"{argv[0]} failed: {tail}")
     return proc.stdout
 
