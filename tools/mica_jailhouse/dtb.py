@@ -17,7 +17,6 @@ from . import derive, external
 from .diagnostics import Diagnostic, InvalidSystem, UserError, Where, error
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Span, System
-from .units import kernel_mem
 
 
 def qemu_machine_argv(system: System, feature: str | None) -> list[str]:
@@ -162,4 +161,4 @@ def qemu_run_argv(system: System, feature: str | None, kernel: str, dtb: str,
     return argv
 
 
-__all__ = ["DeviceTree", "build", "kernel_mem", "qemu_machine_argv", "qemu_run_argv"]
+__all__ = ["DeviceTree", "build", "qemu_machine_argv", "qemu_run_argv"]

@@ -15,7 +15,7 @@ from .cells import irq_pins
 from .checks.cell_config import entries
 from .diagnostics import UserError
 from .emit.templating import render
-from .evidence import ArtifactSet, CellFile
+from .evidence import ArtifactSet
 from .jailhouse.abi import ConType, MemFlag, PciType
 from .jailhouse.raw import RawNonRootCell, RawSystem
 from .model import Span, bdf_text
@@ -144,4 +144,4 @@ def _dma_pool(arts: ArtifactSet, rw: Span) -> str:
     return "{}"
 
 
-__all__ = ["CellFile", "import_system"]
+__all__ = ["import_system"]

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from ..cells import irq_pins, ivshmem_irq
 from ..diagnostics import Diagnostic, Where, error, warning
-from ..evidence import ArtifactSet, CellFile, DtView, MicaConf
+from ..evidence import ArtifactSet, CellFile, MicaConf
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import PciDevice, RawCell, RawSystem
 from ..model import Span, bdf_text
@@ -482,4 +482,4 @@ def _cpu_list(text: str) -> set[int]:
     return out
 
 
-__all__ = ["DtView", "check_artifacts"]
+__all__ = ["check_artifacts"]
