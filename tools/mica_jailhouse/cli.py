@@ -116,6 +116,7 @@ def run_check(args: argparse.Namespace) -> int:
         revision=args.revision,
     )
     label = "check"
+    described: frozenset[str] = frozenset()
     if args.system is not None:
         system = load(boards.resolve(args.system))
         label = system.file
@@ -125,13 +126,15 @@ def run_check(args: argparse.Namespace) -> int:
             gen = evidence.from_system(system, args.revision)
             if not arts.cells:
                 arts.cells, arts.confs = gen.cells, arts.confs or gen.confs
+                described = frozenset(c.name for c in gen.cells)
             elif arts.root is None:
                 arts.cells.insert(0, next(c for c in gen.cells if c.is_root))
+                described = frozenset({arts.cells[0].name})
             arts.dtb = arts.dtb or gen.dtb
             arts.cmdline = arts.cmdline or gen.cmdline
             arts.revision = gen.revision
     if arts.cells or arts.dtb or arts.confs:
-        diags += check_artifacts(arts)
+        diags += check_artifacts(arts, described=described)
     _print_diags(diags)
     failed = has_errors(diags) or (args.werror and bool(diags))
     print(f"{label}: {summary(diags)}", file=sys.stderr if failed else sys.stdout)
