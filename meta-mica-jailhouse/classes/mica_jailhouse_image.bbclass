@@ -6,7 +6,7 @@
 #     QB_KERNEL_CMDLINE_APPEND) read from the qemuboot.conf that
 #     `mica-jailhouse generate` derived from the system description and
 #     mica-jailhouse-config deployed: never typed again here;
-#   - a rootfs check that every /etc/mica config's ClientPath is a file in
+#   - a rootfs check that every MICA config's ClientPath is a file in
 #     the image (`mica start` would otherwise fail on the board).
 # Without "jailhouse" in MCS_FEATURES this class changes nothing.
 
@@ -62,7 +62,7 @@ python mica_jailhouse_qemuboot() {
 }
 
 def mica_jailhouse_missing_clients(rootfs, sysconfdir):
-    """One message per /etc/mica config whose ClientPath is not a file in ``rootfs``."""
+    """One message per MICA config of the rootfs whose ClientPath is not a file in it."""
     import configparser
     import glob
     import os
