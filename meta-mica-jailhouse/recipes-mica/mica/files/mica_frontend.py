@@ -30,9 +30,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 CONFIG_DIR = Path("/etc/mica")
 RUN_DIR = Path("/run/mica")
