@@ -11,7 +11,11 @@ LIC_FILES_CHKSUM = "file://COPYING;md5=9fa7f895f96bde2d47fd5b7d95b6ba4d"
 DEPENDS = "dtc-native mica-jailhouse-config"
 
 PV = "0.12+git"
-SRC_URI = "git://github.com/siemens/jailhouse.git;protocol=https;branch=master"
+# Our patches, in the order they apply; each applies without fuzz at both
+# SRCREVs below.
+SRC_URI = "git://github.com/siemens/jailhouse.git;protocol=https;branch=master \
+           file://0001-tools-jailhouse-load-ELF-images-at-their-physical-address.patch \
+           "
 # One upstream commit per cell configuration revision (include/jailhouse/
 # cell-config.h): 76aa7ef2 is the last master commit with revision 13 (what
 # MICA's micad checks), e57d1eff the master commit that introduced 14.
