@@ -15,6 +15,7 @@ PV = "0.12+git"
 # SRCREVs below.
 SRC_URI = "git://github.com/siemens/jailhouse.git;protocol=https;branch=master \
            file://0001-tools-jailhouse-load-ELF-images-at-their-physical-address.patch \
+           file://0002-driver-pass-a-target-base-to-of_overlay_fdt_apply-on-Linux-6.6.patch \
            "
 # One upstream commit per cell configuration revision (include/jailhouse/
 # cell-config.h): 76aa7ef2 is the last master commit with revision 13 (what
