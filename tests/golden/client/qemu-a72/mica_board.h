@@ -16,11 +16,11 @@
 #define MICA_UART_BASE        0x09000000	/* console UART registers */
 #define MICA_UART_SIZE        0x00001000
 #define MICA_ECAM_BASE        0x08e00000	/* Jailhouse's virtual PCI host (pci_mmconfig_base) */
-#define MICA_IVSHMEM_BUS      0	/* RPMsg ivshmem device 00:07.0 */
-#define MICA_IVSHMEM_DEV      7
+#define MICA_IVSHMEM_BUS      0	/* RPMsg ivshmem device 00:00.0 */
+#define MICA_IVSHMEM_DEV      0
 #define MICA_IVSHMEM_FN       0
-#define MICA_IVSHMEM_BDF_TEXT "00:07.0"
-#define MICA_IVSHMEM_IRQ      143	/* GIC interrupt ID of its INTx (32 + vpci_irq_base + pin - 1) */
+#define MICA_IVSHMEM_BDF_TEXT "00:00.0"
+#define MICA_IVSHMEM_IRQ      140	/* GIC interrupt ID of its INTx (32 + vpci_irq_base + pin - 1) */
 #define MICA_IVSHMEM_PROTOCOL 0x4001	/* shmem_protocol */
 #define MICA_IVSHMEM_ID       1	/* our ivshmem ID (shmem_dev_id) */
 #define MICA_IVSHMEM_HOST_ID  0	/* the root cell's (micad's) ID */
