@@ -1,6 +1,6 @@
 """The reference client (client/): generated board files, the ELF, QEMU, the vring logic.
 
-The ELF checks use pyelftools directly (`check --firmware` does not exist yet).
+The ELF is checked with the project's own `check --firmware`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import boards, derive
+from mica_jailhouse import boards
 from mica_jailhouse.cli import main as cli_main
+from mica_jailhouse.client_image import read_client_image
 from mica_jailhouse.diagnostics import UserError
 from mica_jailhouse.emit import client
 from mica_jailhouse.load import load
-from mica_jailhouse.model import Span, System
+from mica_jailhouse.model import System
 from support import REPO, check_golden, need_tool, unavailable
 
 CLIENT = REPO / "client"
@@ -53,46 +54,6 @@ def build(system_arg: str, out: Path) -> Path:
 def elves(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: build(name, tmp_path_factory.mktemp(name))
             for name in boards.builtin_names()}
-
-
-def elf_problems(path: Path, system: System) -> list[str]:
-    """What is wrong with a client ELF for the client cell of ``system``."""
-    try:
-        from elftools.elf.constants import P_FLAGS
-        from elftools.elf.elffile import ELFFile
-    except ModuleNotFoundError:
-        unavailable("Python module elftools missing: pip install -r requirements-dev.txt")
-    cell = client.pick_cell(system, None)
-    mem = derive.client_memory(cell)
-    ram = Span(mem.virt, mem.span.size)
-    problems = []
-    with path.open("rb") as f:
-        elf = ELFFile(f)
-        if elf["e_machine"] != "EM_AARCH64" or elf.elfclass != 64:
-            problems.append(f"not an AArch64 ELF64 ({elf['e_machine']})")
-        if elf["e_entry"] != cell.reset_address:
-            problems.append(f"entry {elf['e_entry']:#x} is not the reset address "
-                            f"{cell.reset_address:#x}")
-        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        if not loads:
-            problems.append("no PT_LOAD segment")
-        for s in loads:
-            span = Span(s["p_paddr"], max(s["p_memsz"], 1))
-            if not ram.contains(span) or s["p_vaddr"] != s["p_paddr"]:
-                problems.append(f"PT_LOAD {span} outside the cell's RAM {ram}")
-            if s["p_flags"] & P_FLAGS.PF_W and s["p_flags"] & P_FLAGS.PF_X:
-                problems.append(f"PT_LOAD {span} writable and executable")
-        rsc = elf.get_section_by_name(".resource_table")
-        if rsc is None:
-            problems.append("no .resource_table section (micad refuses the image)")
-        else:
-            if rsc["sh_size"] > 4096:
-                problems.append(f".resource_table is {rsc['sh_size']} bytes, over one page")
-            if rsc.data() != RSC_TABLE:
-                problems.append(f".resource_table is {rsc.data().hex()}")
-            if not any(s.section_in_segment(rsc) for s in loads):
-                problems.append(".resource_table is in no PT_LOAD segment")
-    return problems
 
 
 # --- generated board files ---------------------------------------------------
@@ -134,20 +95,42 @@ def test_client_config_unknown_cell(capsys: pytest.CaptureFixture[str], tmp_path
 
 
 @pytest.mark.parametrize("name", boards.builtin_names())
-def test_elf_fits_its_cell(name: str, elves: dict[str, Path]) -> None:
-    assert elf_problems(elves[name], _system(name)) == []
+def test_check_firmware_accepts_the_elf(name: str, elves: dict[str, Path],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["check", name, "--firmware", f"zephyr={elves[name]}"]) == 0, \
+        capsys.readouterr().err
 
 
-def test_elf_check_rejects_another_layout(elves: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", boards.builtin_names())
+def test_elf_entry_and_resource_table(name: str, elves: dict[str, Path]) -> None:
+    image = read_client_image(elves[name])
+    system = _system(name)
+    assert image.machine == "EM_AARCH64"
+    assert image.entry == system.cells[0].reset_address
+    table = image.resource_table
+    assert table is not None and table.problem == ""
+    # what micad's OpenAMP expects, as in openEuler's Zephyr client: one rpmsg
+    # device, two vrings of 8 entries aligned 16, addresses left to the host
+    assert [(d.id, [(v.da, v.align, v.num) for v in d.vrings]) for d in table.devices] == [
+        (7, [(0xFFFFFFFF, 16, 8), (0xFFFFFFFF, 16, 8)])]
+    blob = next(seg.data[table.address - seg.paddr:][:table.size] for seg in image.segments
+                if seg.paddr <= table.address < seg.paddr + seg.filesz)
+    assert blob == RSC_TABLE
+
+
+def test_check_firmware_rejects_it_for_another_layout(
+        elves: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (REPO / "systems" / "qemu-a53.yaml").read_text()
     moved = text.replace("base: 0x7a000000, size: 80M", "base: 0x74000000, size: 80M")
     moved = moved.replace("reset_address: 0x7a000000", "reset_address: 0x74000000")
     assert moved != text
     (tmp_path / "moved.yaml").write_text(moved)
-    problems = elf_problems(elves["qemu-a53"], load(tmp_path / "moved.yaml"))
-    assert any(p.startswith("entry 0x7a000000 is not the reset address 0x74000000")
-               for p in problems), problems
-    assert any("outside the cell's RAM" in p for p in problems), problems
+    assert cli_main(["check", str(tmp_path / "moved.yaml"),
+                     "--firmware", f"zephyr={elves['qemu-a53']}"]) == 2
+    err = capsys.readouterr().err
+    assert "is not inside cells.zephyr's loadable memory" in err, err
+    assert "entry point 0x7a000000 is not reached from cells.zephyr's reset address " \
+        "0x74000000" in err, err
 
 
 # --- the client alone in QEMU ------------------------------------------------------
