@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Board facts of the reference client in cell 'qemu-zephyr-ivshmem' of system 'qemu-a72'.
  *
