@@ -136,11 +136,14 @@ def test_check_firmware_rejects_it_for_another_layout(
 # --- the client alone in QEMU ------------------------------------------------------
 
 
-def test_boots_alone_in_qemu(elves: dict[str, Path]) -> None:
-    """No hypervisor: startup, MMU, console are real; the PCI host is missing."""
+@pytest.mark.parametrize("machine", ["virt", "virt,virtualization=on"],
+                         ids=["EL1", "EL2"])
+def test_boots_alone_in_qemu(elves: dict[str, Path], machine: str) -> None:
+    """No hypervisor: startup (from EL1 as under Jailhouse, or EL2), MMU and console
+    are real; the PCI host is missing."""
     qemu = need_tool("qemu-system-aarch64", "qemu-system-arm")
     system = _system("qemu-a53")
-    argv = [qemu, "-M", "virt", "-cpu", system.board.qemu.cpu, "-m", "2G", "-smp", "1",
+    argv = [qemu, "-M", machine, "-cpu", system.board.qemu.cpu, "-m", "2G", "-smp", "1",
             "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", str(elves["qemu-a53"])]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
