@@ -94,7 +94,9 @@ static volatile struct fw_rsc_vdev *wait_for_host(void)
 
 		if (vdev && (vdev->status & VIRTIO_CONFIG_STATUS_DRIVER_OK))
 			return vdev;
-		if (!vdev && why != said && uptime_ms() - since > 1000) {
+		if (vdev)
+			why = "no DRIVER_OK in the rpmsg vdev status yet";
+		if (why != said && uptime_ms() - since > 5000) {
 			printk("still waiting: %s\n", why);
 			said = why;
 		}
