@@ -17,7 +17,7 @@ from .checks import has_errors
 from .diagnostics import InvalidSystem
 from .emit.cell_source import render_cell
 from .emit.templating import render
-from .fsutil import write_atomic
+from .fsutil import write_file
 from .model import Cell, System
 from .units import MiB
 
@@ -141,8 +141,8 @@ def write(system: System, artifacts: list[Artifact], outdir: Path, revision: int
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for a in artifacts:
-        write_atomic(outdir / a.name, a.data)
+        write_file(outdir / a.name, a.data)
         written.append(outdir / a.name)
-    write_atomic(outdir / "manifest.json", manifest(system, artifacts, revision))
+    write_file(outdir / "manifest.json", manifest(system, artifacts, revision))
     written.append(outdir / "manifest.json")
     return written

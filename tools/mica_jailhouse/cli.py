@@ -15,7 +15,7 @@ from pathlib import Path
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
-from .fsutil import write_atomic
+from .fsutil import write_file
 from .load import load
 from .model import System
 
@@ -81,16 +81,16 @@ def run_dtb(args: argparse.Namespace) -> int:
     if args.overlay:
         if args.output is None:
             out = out.with_suffix(".dtbo")
-        write_atomic(out, tree.overlay)
+        write_file(out, tree.overlay)
         written = [out]
         if args.dts:
-            write_atomic(out.with_suffix(".dtso"), tree.overlay_source)
+            write_file(out.with_suffix(".dtso"), tree.overlay_source)
             written.append(out.with_suffix(".dtso"))
     else:
-        write_atomic(out, tree.dtb)
+        write_file(out, tree.dtb)
         written = [out]
         if args.dts:
-            write_atomic(out.with_suffix(".dts"), tree.dts)
+            write_file(out.with_suffix(".dts"), tree.dts)
             written.append(out.with_suffix(".dts"))
     print(f"{', '.join(map(str, written))} successfully created")
     return 0
@@ -185,7 +185,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, text)
+        write_file(args.output, text)
         print(f"{args.output} written; now run: mica-jailhouse check {args.output}")
     return 0
 
@@ -213,7 +213,7 @@ def run_map(args: argparse.Namespace) -> int:
     _print_diags(diags)
     rows = memmap.rows(system)
     if args.svg is not None:
-        write_atomic(args.svg, memmap.svg(system, rows))
+        write_file(args.svg, memmap.svg(system, rows))
     print(memmap.table(system, rows), end="")
     return 0
 

@@ -27,6 +27,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from .diagnostics import UserError
+from .fsutil import write_file
+
 FEATURES = ("openamp", "jailhouse")
 # Where oebuild finds the layer when this repository is cloned into its src/.
 DEFAULT_LAYER = "meta-mica-jailhouse/meta-mica-jailhouse"
@@ -178,8 +181,9 @@ def switch_file(path: Path, feature: str, *, output: Path | None = None,
     result = switch(text, feature, name=str(path), layer=layer)
     target = output or path
     if result.changes or output is not None:
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(result.text, encoding="utf-8")
-        tmp.replace(target)
+        try:
+            write_file(target, result.text.encode("utf-8"))
+        except UserError as exc:
+            raise CompileYamlError(str(exc)) from None
     return result
 
