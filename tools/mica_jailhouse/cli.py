@@ -15,7 +15,7 @@ from pathlib import Path
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
-from .fsutil import write_file
+from .fsutil import Terminated, read_input, terminate_as_exception, write_file
 from .load import load
 from .model import System
 
@@ -71,10 +71,7 @@ def run_dtb(args: argparse.Namespace) -> int:
     base = None
     base_name = "QEMU's device tree"
     if args.base_dtb is not None:
-        try:
-            base = args.base_dtb.read_bytes()
-        except OSError as exc:
-            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
         base_name = str(args.base_dtb)
     tree = dtb.build(system, args.feature, base, base_name)
     out: Path = args.output or Path(derive.output_name(system.board.name, args.feature))
@@ -158,10 +155,7 @@ def run_generate(args: argparse.Namespace) -> int:
     _print_diags(diags)
     base = None
     if args.base_dtb is not None:
-        try:
-            base = args.base_dtb.read_bytes()
-        except OSError as exc:
-            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
                              base_name=str(args.base_dtb or "QEMU's device tree"))
@@ -303,9 +297,13 @@ def main_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
 def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
     try:
-        return func(args)
+        with terminate_as_exception():
+            return func(args)
     except InvalidSystem as exc:
         _print_diags(exc.diagnostics)
         print(f"{prog}: {summary(exc.diagnostics)}; nothing written", file=sys.stderr)
@@ -314,7 +312,11 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, 
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
-        return 130
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 128 + int(exc.args[0])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -94,6 +94,11 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         if d.type != PciType.IVSHMEM:
             continue
         shm = root_entries[d.shmem_regions_start:d.shmem_regions_start + 2 + d.shmem_peers]
+        if len(shm) < 2 + d.shmem_peers:
+            raise UserError(
+                f"{root.name}: pci_devices[{i}]: ivshmem regions "
+                f"{d.shmem_regions_start}..{d.shmem_regions_start + 1 + d.shmem_peers} are past "
+                f"the {len(root_entries)} memory regions of the cell (fix the cell)")
         peers: dict[int, str] = {d.shmem_dev_id: "linux"}
         for cf in arts.clients:
             for cd in cf.config.cell.pci_devices if isinstance(cf.config, RawNonRootCell) else ():

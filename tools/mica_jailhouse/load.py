@@ -7,6 +7,7 @@ whether the values make sense together is the job of ``checks``.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,19 @@ def _display(path: Path) -> str:
     """How diagnostics name a file: relative to the current folder, or for the
     built-in descriptions relative to the repository, so messages (and the
     banners of generated files) do not depend on where the checkout lives."""
-    full = path.resolve()
+    full = _real(path)
     for root in (Path.cwd(), REPO):
         if full.is_relative_to(root):
             return str(full.relative_to(root))
     return str(path)
+
+
+def _real(path: Path) -> Path:
+    """The path with symlinks resolved; a symlink loop is left for the reader to report."""
+    return Path(os.path.realpath(path))
+
+
+MAX_EXTENDS = 8  # descriptions in one 'extends:' chain, the first included
 
 
 def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
@@ -74,9 +83,12 @@ def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
     base_path = (path.parent / parent) if parent.endswith((".yaml", ".yml")) else None
     if base_path is None:
         base_path = builtin_path(parent)
-    if base_path.resolve() in _seen or base_path.resolve() == path.resolve():
+    if _real(base_path) in _seen or _real(base_path) == _real(path):
         raise UserError(f"{doc.where(('extends',))}: 'extends' loops back to {parent}")
-    base = read_document(base_path, (*_seen, path.resolve()))
+    if len(_seen) + 2 > MAX_EXTENDS:
+        raise UserError(f"{doc.where(('extends',))}: more than {MAX_EXTENDS} descriptions in "
+                        "one 'extends' chain (flatten it)")
+    base = read_document(base_path, (*_seen, _real(path)))
     merged = merge(base, doc)
     merged.data.pop("extends", None)
     return merged

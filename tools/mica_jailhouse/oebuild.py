@@ -28,7 +28,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .diagnostics import UserError
-from .fsutil import write_file
+from .fsutil import read_text, write_file
 
 FEATURES = ("openamp", "jailhouse")
 # Where oebuild finds the layer when this repository is cloned into its src/.
@@ -172,12 +172,19 @@ def switch(text: str, feature: str, *, name: str = "compile.yaml",
     return SwitchResult(out.getvalue(), tuple(changes))
 
 
+MAX_BYTES = 4 << 20  # oebuild's template is 2 KiB
+
+
+def read_compile_yaml(path: Path) -> str:
+    try:
+        return read_text(path, MAX_BYTES, "compile.yaml")
+    except UserError as exc:
+        raise CompileYamlError(str(exc)) from None
+
+
 def switch_file(path: Path, feature: str, *, output: Path | None = None,
                 layer: str | None = DEFAULT_LAYER) -> SwitchResult:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CompileYamlError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_compile_yaml(path)
     result = switch(text, feature, name=str(path), layer=layer)
     target = output or path
     if result.changes or output is not None:
