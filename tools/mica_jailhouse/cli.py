@@ -15,6 +15,7 @@ from pathlib import Path
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
+from .emit.escape import bitbake_value
 from .fsutil import Terminated, read_input, terminate_as_exception, write_file
 from .load import load
 from .model import System
@@ -190,7 +191,7 @@ def run_qemuboot(args: argparse.Namespace) -> int:
     system, _ = load_checked(args.system)
     name = derive.output_name(system.board.name, artifacts.FEATURE)
     for key, value in artifacts.qemuboot_variables(system, name):
-        print(f'{key} = "{value}"')
+        print(f'{key} = "{bitbake_value(value, key)}"')
     return 0
 
 

@@ -180,17 +180,25 @@ def parse_mica_conf(text: str, name: str) -> MicaConf:
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     section = None
+    sections: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1].strip()
+            if section in sections:
+                raise UserError(f"{name}:{number}: section [{section}] given twice "
+                                "(configparser refuses the file)")
+            sections.add(section)
             continue
         key, sep, value = line.partition("=")
         if not sep:
             raise UserError(f"{name}:{number}: expected Key=Value, got '{line}'")
         if section == "Mica":
+            if key.strip() in values:
+                raise UserError(f"{name}:{number}: [Mica] {key.strip()} given twice "
+                                "(configparser refuses the file)")
             values[key.strip()] = value.strip()
             lines[key.strip()] = number
     if not values:

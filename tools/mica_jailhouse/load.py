@@ -94,8 +94,19 @@ def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
     return merged
 
 
+def _is_int(checker: object, value: object) -> bool:
+    """YAML integers only: jsonschema would also take 96.0 (and C would get '96.0')."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
+)
+
+
 def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _Validator(schema())
     diags: list[Diagnostic] = []
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         path: YamlPath = tuple(err.absolute_path)
@@ -117,7 +128,7 @@ def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
                 )
             )
             continue
-        diags.append(error(doc.where(path), _plain(err)))
+        diags.append(error(doc.where(path), _plain(err), str(err.schema.get("$comment", ""))))
     return diags
 
 
@@ -125,7 +136,8 @@ def _is_number(err: jsonschema.ValidationError) -> bool:
     if err.validator != "oneOf" or isinstance(err.instance, (int, dict, list)):
         return False
     options = err.validator_value if isinstance(err.validator_value, list) else []
-    return any(isinstance(s, dict) and s.get("type") == "integer" for s in options)
+    return any(isinstance(s, dict) and s.get("type") == "integer" for s in options) and any(
+        isinstance(s, dict) and "KMG" in s.get("pattern", "") for s in options)
 
 
 def _plain(err: jsonschema.ValidationError) -> str:
@@ -134,6 +146,13 @@ def _plain(err: jsonschema.ValidationError) -> str:
     if err.validator == "enum" and isinstance(err.validator_value, list):
         allowed = ", ".join(repr(v) for v in err.validator_value)
         return f"{err.instance!r} is not one of {allowed}"
+    if err.validator == "oneOf":
+        if isinstance(err.instance, int) and err.instance >= 1 << 64:
+            return f"{err.instance:#x} does not fit in 64 bits"
+        return f"invalid value {err.instance!r}"
+    if err.validator == "maxLength" and isinstance(err.instance, str):
+        return (f"{err.instance!r} is {len(err.instance)} characters long, "
+                f"at most {err.validator_value}")
     if err.validator == "pattern":
         return f"{err.instance!r} has an invalid form (expected {err.validator_value})"
     return str(err.message)
@@ -224,7 +243,7 @@ def build(doc: Document) -> System:
     linux = Linux(
         None if mem is None else to_int(mem),
         d["linux"].get("vpci_irq_base", DEFAULT_ROOT_VPCI_IRQ_BASE),
-        w(("linux", "mem") if mem else ("linux",)),
+        w(("linux", "mem") if mem is not None else ("linux",)),
     )
 
     cells = []
