@@ -18,9 +18,11 @@ or never end), at most ``limit`` bytes, and a failure is a one-line
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import secrets
+import shutil
 import signal
 import stat
 from collections.abc import Iterator
@@ -218,3 +220,129 @@ def read_text(path: Path, limit: int = 16 * MiB, what: str = "file", name: str =
     except UnicodeDecodeError as exc:
         raise UserError(f"{name or path}: not UTF-8 text (byte {exc.start}: "
                         f"{data[exc.start:exc.start + 1]!r})") from None
+
+
+# --- a whole folder at once ------------------------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False  # the file system cannot exchange: fall back to two renames
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[str]) -> Path:
+    """Make ``outdir`` hold ``files``: all of them or, after any failure or kill, the
+    folder as it was.
+
+    The files are written into a fresh sibling folder, which is then swapped
+    with ``outdir`` in one step (renameat2 RENAME_EXCHANGE; two renames where
+    the file system cannot). Entries of ``outdir`` that are neither ``files``
+    nor in ``previous`` (the names the last run wrote) are the user's: they are
+    hard-linked into the new folder so that they stay. A folder among them is
+    refused before anything is written. Returns the folder written.
+    """
+    target = Path(os.path.realpath(outdir)) if outdir.is_symlink() else outdir
+    names = {name for name, _ in files}
+    foreign: list[str] = []
+    old_mode = None
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UserError(f"{outdir}: cannot write ({reason(exc)})") from None
+    if st is not None:
+        if not stat.S_ISDIR(st.st_mode):
+            raise UserError(f"{outdir}: is {kind(st.st_mode)}, not a folder (give a folder "
+                            "for the output, new or from an earlier run)")
+        cwd = Path(os.path.realpath("."))
+        real = Path(os.path.realpath(target))
+        if cwd == real or real in cwd.parents:
+            raise UserError(f"{outdir}: is or holds the current folder; the output folder is "
+                            "replaced as a whole (give another folder, e.g. -o out)")
+        old_mode = stat.S_IMODE(st.st_mode)
+        try:
+            entries = sorted(os.listdir(target))
+        except OSError as exc:
+            raise UserError(f"{outdir}: cannot read ({reason(exc)})") from None
+        for entry in entries:
+            if entry in names or entry in previous:
+                continue
+            est = os.lstat(target / entry)
+            if stat.S_ISDIR(est.st_mode):
+                raise UserError(f"{outdir}: holds the folder {entry}, which generate did not "
+                                "write (give generate a folder of its own)")
+            foreign.append(entry)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{outdir}: cannot create its folder {parent} ({reason(exc)})") from None
+    staging = parent / f".{target.name[:64]}.new-{secrets.token_hex(6)}"
+    try:
+        os.mkdir(staging, 0o700)
+    except OSError as exc:
+        raise UserError(f"{outdir}: cannot write in {parent} ({reason(exc)})") from None
+    try:
+        try:
+            file_mode = DEFAULT_MODE & ~_umask()
+            for name, data in files:
+                _write_new(staging / name, data, file_mode)
+            for entry in foreign:
+                try:
+                    os.link(target / entry, staging / entry, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(target / entry, staging / entry, follow_symlinks=False)
+            os.chmod(staging, old_mode if old_mode is not None else 0o777 & ~_umask())
+            fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if st is None:
+                os.rename(staging, target)
+            elif _exchange(staging, target):
+                _remove_tree(staging)  # now the old set
+            else:
+                old = parent / f".{target.name[:64]}.old-{secrets.token_hex(6)}"
+                os.rename(target, old)
+                try:
+                    os.rename(staging, target)
+                except BaseException:
+                    os.rename(old, target)
+                    raise
+                _remove_tree(old)
+        except OSError as exc:
+            where = exc.filename or outdir
+            raise UserError(f"{outdir}: cannot write ({reason(exc)}: {where}); "
+                            "the folder is unchanged") from None
+    except BaseException:
+        if staging.exists():
+            _remove_tree(staging)
+        raise
+    return target
