@@ -127,11 +127,14 @@ def test_cli_refusals_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file").write_text("mine\n")
     (tmp_path / "out" / "sub").mkdir(parents=True)
+    (tmp_path / "out2" / "manifest.json").mkdir(parents=True)
     cases = [
         (["-o", "file"], "file: is a regular file, not a folder (give a folder for the "
          "output, new or from an earlier run)"),
         (["-o", "out"], "out: holds the folder sub, which generate did not write (give "
          "generate a folder of its own)"),
+        (["-o", "out2"], "out2: manifest.json is a folder, where generate writes a file "
+         "(move it away)"),
         (["-o", "."], ".: is or holds the current folder; the output folder is replaced as a "
          "whole (give another folder, e.g. -o out)"),
     ]
@@ -139,7 +142,7 @@ def test_cli_refusals_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert main(["generate", "qemu-a53", *args]) == 2
         assert capsys.readouterr().err == f"mica-jailhouse: error: {message}\n"
         assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == \
-            ["file", "out", "out/sub"]
+            ["file", "out", "out/sub", "out2", "out2/manifest.json"]
         assert (tmp_path / "file").read_text() == "mine\n"
 
 

@@ -291,9 +291,12 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
         except OSError as exc:
             raise UserError(f"{outdir}: cannot read ({reason(exc)})") from None
         for entry in entries:
-            if entry in names or entry in previous:
-                continue
             est = os.lstat(target / entry)
+            if entry in names or entry in previous:
+                if not (stat.S_ISREG(est.st_mode) or stat.S_ISLNK(est.st_mode)):
+                    raise UserError(f"{outdir}: {entry} is {kind(est.st_mode)}, where generate "
+                                    "writes a file (move it away)")
+                continue
             if stat.S_ISDIR(est.st_mode):
                 raise UserError(f"{outdir}: holds the folder {entry}, which generate did not "
                                 "write (give generate a folder of its own)")
