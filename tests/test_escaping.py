@@ -173,3 +173,45 @@ def test_check_refuses_a_conf_with_an_injected_section(
 def test_plans_keep_names_within_jailhouse_limits() -> None:
     for plan in cells.plans(load(boards.builtin_path("qemu-a53"))):
         assert len(plan.cell.name.encode()) <= 31
+
+
+EDGE = """\
+extends: qemu-a53
+name: S.-_9abcdefghijklmnopqrstuvwxyz
+board:
+  qemu: {options: {gic-version: 3, highmem: "on"}}
+cells:
+  zephyr:
+    name: Z.-_9abcdefghijklmnopqrstuvwxyz
+    firmware: _z+1.-elf
+"""
+
+
+def test_the_edge_of_what_is_accepted_reaches_every_parser(tmp_path: Path) -> None:
+    """The longest, oddest accepted names: gcc compiles the cells, dtc reads the DTS,
+    configparser the MICA config, and qemuboot.conf holds the values literally."""
+    from mica_jailhouse import artifacts
+    from mica_jailhouse.jailhouse.compiler import compile_config
+    from support import need_tool
+
+    need_tool("gcc", "gcc")
+    dtc = need_tool("dtc", "device-tree-compiler")
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    (tmp_path / "edge.yaml").write_text(EDGE)
+    system = load(tmp_path / "edge.yaml")
+    items = {a.name: a.data for a in artifacts.generate(system)}
+    for plan in cells.plans(system):
+        (tmp_path / f"{plan.stem}.c").write_bytes(items[f"{plan.stem}.c"])
+        config = cellfile.parse(compile_config(tmp_path / f"{plan.stem}.c",
+                                               plan.config.revision))
+        assert config == plan.config
+    for name in ("qemu-jailhouse.dts", "qemu-jailhouse.dtso"):
+        (tmp_path / name).write_bytes(items[name])
+        subprocess.run([dtc, "-q", "-I", "dts", "-O", "dtb", "-o", os.devnull,
+                        str(tmp_path / name)], check=True)
+    conf = configparser.ConfigParser()
+    conf.read_string(items["Z.-_9abcdefghijklmnopqrstuvwxyz.conf"].decode())
+    assert conf["Mica"]["Name"] == "Z.-_9abcdefghijklmnopqrstuvwxyz"
+    assert conf["Mica"]["ClientPath"] == "/lib/firmware/_z+1.-elf"
+    qemuboot = items["qemuboot.conf"].decode()
+    assert 'QB_MACHINE = "-machine virt,gic-version=3,highmem=on,' in qemuboot
