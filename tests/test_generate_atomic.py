@@ -169,3 +169,32 @@ def test_killed_at_random_points(tmp_path: Path) -> None:
         if sig != signal.SIGKILL:  # SIGKILL cannot be cleaned up after
             assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], (sig, err)
     assert seen <= {13, 14}
+    # What SIGKILL left is swept by the next run.
+    subprocess.run([sys.executable, tool, "generate", "qemu-a53", "-o", str(out)],
+                   check=True, capture_output=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert complete_set(out) == 13
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_killed_runs_are_swept(sets: dict[int, list[artifacts.Artifact]],
+                                            tmp_path: Path) -> None:
+    from mica_jailhouse import external
+
+    dead = dead_pid()
+    (tmp_path / f".out.new-{dead}-0123456789ab" / "x").mkdir(parents=True)
+    (tmp_path / f".out.old-{dead}-0123456789ab").mkdir()
+    (tmp_path / f".out.new-{os.getpid()}-0123456789ab").mkdir()  # a live run's
+    (tmp_path / f".out.new-{dead}-notours").mkdir()
+    scratch = Path(external.tempfile.gettempdir()) / f"mica-jh-{dead}-abcdefgh"
+    scratch.mkdir()
+    write(sets, 13, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        f".out.new-{dead}-notours", f".out.new-{os.getpid()}-0123456789ab", "out"])
+    with external._scratch():
+        assert not scratch.exists()

@@ -6,12 +6,15 @@ Command lines are argument lists, never shell strings. A missing tool is a
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .diagnostics import ToolMissing, UserError
+from .fsutil import sweep_stale
 
 PACKAGES = {
     "qemu-system-aarch64": "qemu-system-arm",
@@ -81,8 +84,19 @@ def dtc_decompile(dtb: bytes) -> str:
                         "property of the base DTB holds bytes that are not text") from None
 
 
+_TMP_PREFIX = "mica-jh-"
+_STALE_TMP = re.compile(rf"{_TMP_PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]{{8}}")
+
+
+def _scratch() -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder named after this process; what a killed (SIGKILL) earlier
+    run left is removed first (Ctrl-C and SIGTERM clean up after themselves)."""
+    sweep_stale(Path(tempfile.gettempdir()), _STALE_TMP)
+    return tempfile.TemporaryDirectory(prefix=f"{_TMP_PREFIX}{os.getpid()}-")
+
+
 def fdtoverlay(base: bytes, overlay: bytes) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+    with _scratch() as tmp:
         b, o, out = Path(tmp, "base.dtb"), Path(tmp, "ovl.dtbo"), Path(tmp, "out.dtb")
         b.write_bytes(base)
         o.write_bytes(overlay)
@@ -96,7 +110,7 @@ def qemu_dumpdtb(argv: list[str]) -> bytes:
     ``argv`` must contain exactly one ``-M`` option; ``dumpdtb=`` and
     ``dtb-randomness=off`` (no random rng-seed/kaslr-seed) are appended to it.
     """
-    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+    with _scratch() as tmp:
         out = Path(tmp, "qemu.dtb")
         full = list(argv)
         i = full.index("-M") + 1

@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -255,6 +256,39 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def private_name(stem: str, kind: str) -> str:
+    """A temporary name that says which process made it (see ``sweep_stale``)."""
+    return f".{stem[:64]}.{kind}-{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def sweep_stale(folder: Path, pattern: re.Pattern[str]) -> None:
+    """Remove what a killed (SIGKILL) earlier run left in ``folder``: our own
+    folders whose whole name matches ``pattern`` (its group ``pid`` names the
+    process that made them) and whose process is gone."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            st = os.lstat(folder / entry)
+            if st.st_uid == os.getuid() and stat.S_ISDIR(st.st_mode):
+                _remove_tree(folder / entry)
+
+
 def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[str]) -> Path:
     """Make ``outdir`` hold ``files``: all of them or, after any failure or kill, the
     folder as it was.
@@ -306,7 +340,9 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{outdir}: cannot create its folder {parent} ({reason(exc)})") from None
-    staging = parent / f".{target.name[:64]}.new-{secrets.token_hex(6)}"
+    sweep_stale(parent, re.compile(
+        rf"\.{re.escape(target.name[:64])}\.(new|old)-(?P<pid>\d+)-[0-9a-f]{{12}}"))
+    staging = parent / private_name(target.name, "new")
     try:
         os.mkdir(staging, 0o700)
     except OSError as exc:
@@ -332,7 +368,7 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
             elif _exchange(staging, target):
                 _remove_tree(staging)  # now the old set
             else:
-                old = parent / f".{target.name[:64]}.old-{secrets.token_hex(6)}"
+                old = parent / private_name(target.name, "old")
                 os.rename(target, old)
                 try:
                     os.rename(staging, target)
