@@ -111,6 +111,8 @@ CASES: list[tuple[str, Setup, list[str], str]] = [
     ("FIFO as --base-dtb", lambda d: os.mkfifo(d / "x.dtb"),
      ["generate", "qemu-a53", "-o", "out", "--base-dtb", "x.dtb"],
      "x.dtb: is a FIFO, not a regular file (give the DTB itself)"),
+    ("10,000-digit mem=", lambda d: None, ["check", "--cmdline", "mem=" + "9" * 10_000],
+     f"--cmdline: cannot read 'mem={'9' * 10_000}' (expected e.g. mem=780M)"),
     ("import: ivshmem regions past the list", bad_ivshmem_index, ["import", "--cell", "root.cell"],
      "root.cell: pci_devices[0]: ivshmem regions 200..203 are past the 9 memory regions of "
      "the cell (fix the cell)"),
@@ -198,3 +200,12 @@ def test_switcher_input(setup: Setup, message: str, tmp_path: Path,
     assert oebuild_main(["switch", "compile.yaml", "--to", "jailhouse"]) == 2
     assert capsys.readouterr().err == f"mica-jailhouse-oebuild: error: {message}\n"
     assert snapshot(tmp_path) == before
+
+
+def test_qemu_run_without_qemu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["qemu", "qemu-a53", "-k", "Image", "--run"]) == 2
+    assert capsys.readouterr().err == (
+        "mica-jailhouse: error: qemu-system-aarch64 not found: install it "
+        "(Debian: apt-get install qemu-system-arm) or run scripts/setup.sh\n")

@@ -144,7 +144,12 @@ def run_qemu(args: argparse.Namespace) -> int:
     if args.run:
         import os
 
-        os.execvp(argv[0], argv)
+        from .external import which
+
+        try:
+            os.execv(which(argv[0]), argv)
+        except OSError as exc:
+            raise UserError(f"{argv[0]}: cannot run ({exc.strerror or exc})") from None
     print(shlex.join(argv))
     return 0
 

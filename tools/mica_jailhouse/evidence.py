@@ -145,7 +145,7 @@ def read_dtb(path: Path) -> DtView:
     return dt_view(read_input(path, MAX_DTB_BYTES, "DTB"), path.name)
 
 
-_MEMPARSE = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)([KMGTkmgt]?)$")
+_MEMPARSE = re.compile(r"(0[xX][0-9a-fA-F]{1,16}|\d{1,20})([KMGTkmgt]?)\Z")
 
 
 def memparse(text: str) -> int:
