@@ -1,8 +1,8 @@
 """The whole artifact set of a system, computed in memory, then written.
 
-Everything is rendered before the first byte is written, and each file is
-written atomically, so a failed check or a failing tool never leaves a
-half-generated folder behind. The manifest is written last.
+Everything is rendered before the first byte is written, and the whole set
+replaces the output folder in one step, so a failed check, a failing tool
+or a kill never leaves a half-generated or mixed folder behind.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path, PurePath, PurePosixPath
 
 from . import cells, derive, dtb
 from .checks import has_errors
-from .diagnostics import InvalidSystem
+from .diagnostics import InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
-from .fsutil import write_atomic
+from .fsutil import read_input, replace_folder
 from .model import Cell, System
 from .units import MiB
 
@@ -137,12 +137,25 @@ def manifest(system: System, artifacts: list[Artifact], revision: int) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
+def previous_set(outdir: Path) -> set[str]:
+    """The file names an earlier run wrote into ``outdir``, from its manifest."""
+    try:
+        data = json.loads(read_input(outdir / derive.MANIFEST, 1 << 20, "manifest"))
+    except (UserError, ValueError):
+        return set()
+    hashes = data.get("sha256") if isinstance(data, dict) else None
+    if not isinstance(hashes, dict):
+        return set()
+    return {derive.MANIFEST, *(n for n in hashes if isinstance(n, str) and "/" not in n)}
+
+
 def write(system: System, artifacts: list[Artifact], outdir: Path, revision: int) -> list[Path]:
-    outdir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for a in artifacts:
-        write_atomic(outdir / a.name, a.data)
-        written.append(outdir / a.name)
-    write_atomic(outdir / "manifest.json", manifest(system, artifacts, revision))
-    written.append(outdir / "manifest.json")
-    return written
+    """Write the set and its manifest: after any failure or kill, ``outdir`` holds
+    the complete old set or the complete new one (see fsutil.replace_folder)."""
+    names = [a.name for a in artifacts] + [derive.MANIFEST]
+    if len(set(names)) != len(names):  # the output-name check runs before: a bug here
+        raise AssertionError(f"two artifacts share a file name: {sorted(names)}")
+    files = [(a.name, a.data) for a in artifacts]
+    files.append((derive.MANIFEST, manifest(system, artifacts, revision)))
+    replace_folder(outdir, files, previous_set(outdir))
+    return [outdir / name for name in names]

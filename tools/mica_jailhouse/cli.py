@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
-from .fsutil import write_atomic
+from .emit.escape import bitbake_value
+from .fsutil import Terminated, read_input, terminate_as_exception, write_file
 from .load import load
 from .model import System
 
@@ -75,26 +76,23 @@ def run_dtb(args: argparse.Namespace) -> int:
     base = None
     base_name = "QEMU's device tree"
     if args.base_dtb is not None:
-        try:
-            base = args.base_dtb.read_bytes()
-        except OSError as exc:
-            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
         base_name = str(args.base_dtb)
     tree = dtb.build(system, args.feature, base, base_name)
     out: Path = args.output or Path(derive.output_name(system.board.name, args.feature))
     if args.overlay:
         if args.output is None:
             out = out.with_suffix(".dtbo")
-        write_atomic(out, tree.overlay)
+        write_file(out, tree.overlay)
         written = [out]
         if args.dts:
-            write_atomic(out.with_suffix(".dtso"), tree.overlay_source)
+            write_file(out.with_suffix(".dtso"), tree.overlay_source)
             written.append(out.with_suffix(".dtso"))
     else:
-        write_atomic(out, tree.dtb)
+        write_file(out, tree.dtb)
         written = [out]
         if args.dts:
-            write_atomic(out.with_suffix(".dts"), tree.dts)
+            write_file(out.with_suffix(".dts"), tree.dts)
             written.append(out.with_suffix(".dts"))
     print(f"{', '.join(map(str, written))} successfully created")
     return 0
@@ -187,7 +185,12 @@ def run_qemu(args: argparse.Namespace) -> int:
     if args.run:
         import os
 
-        os.execvp(argv[0], argv)
+        from .external import which
+
+        try:
+            os.execv(which(argv[0]), argv)
+        except OSError as exc:
+            raise UserError(f"{argv[0]}: cannot run ({exc.strerror or exc})") from None
     print(shlex.join(argv))
     return 0
 
@@ -199,10 +202,7 @@ def run_generate(args: argparse.Namespace) -> int:
     _print_diags(diags)
     base = None
     if args.base_dtb is not None:
-        try:
-            base = args.base_dtb.read_bytes()
-        except OSError as exc:
-            raise UserError(f"{args.base_dtb}: cannot read ({exc.strerror})") from None
+        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
                              base_name=str(args.base_dtb or "QEMU's device tree"))
@@ -226,7 +226,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, text)
+        write_file(args.output, text)
         print(f"{args.output} written; now run: mica-jailhouse check {args.output}")
     return 0
 
@@ -237,7 +237,7 @@ def run_qemuboot(args: argparse.Namespace) -> int:
     system, _ = load_checked(args.system)
     name = derive.output_name(system.board.name, artifacts.FEATURE)
     for key, value in artifacts.qemuboot_variables(system, name):
-        print(f'{key} = "{value}"')
+        print(f'{key} = "{bitbake_value(value, key)}"')
     return 0
 
 
@@ -256,7 +256,7 @@ def run_client_config(args: argparse.Namespace) -> int:
     files = client.render_client(system, cell)
     args.output.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        write_atomic(args.output / name, text)
+        write_file(args.output / name, text)
     print(f"{system.file}: {', '.join(files)} for cell {cell.name} written to {args.output}")
     return 0
 
@@ -268,7 +268,7 @@ def run_map(args: argparse.Namespace) -> int:
     _print_diags(diags)
     rows = memmap.rows(system)
     if args.svg is not None:
-        write_atomic(args.svg, memmap.svg(system, rows))
+        write_file(args.svg, memmap.svg(system, rows))
     print(memmap.table(system, rows), end="")
     return 0
 
@@ -368,9 +368,13 @@ def main_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
 def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
     try:
-        return func(args)
+        with terminate_as_exception():
+            return func(args)
     except InvalidSystem as exc:
         _print_diags(exc.diagnostics)
         print(f"{prog}: {summary(exc.diagnostics)}; nothing written", file=sys.stderr)
@@ -379,7 +383,11 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, 
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
-        return 130
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 128 + int(exc.args[0])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from .model import LINUX, Span
 from .units import PAGE, MiB, kernel_mem
 
 if TYPE_CHECKING:
+    from .diagnostics import Where
     from .model import Cell, CellMemory, IvshmemLink, System
 
 FEATURES = ("jailhouse",)
@@ -52,6 +54,11 @@ class Reservation:
     @property
     def node_name(self) -> str:
         return f"{self.node}@{self.span.base:x}"
+
+
+def dts_label(text: str) -> str:
+    """A DTS label ([A-Za-z_][A-Za-z0-9_]*) from names that may hold '-' and '.'."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
 REMOTEPROC_POOL_LABEL = "client_os_dma_memory_region"
@@ -131,7 +138,8 @@ def reservations(system: System) -> list[Reservation]:
             out.append(
                 Reservation(
                     node=f"{cell.key}-{mem.name}",
-                    label=REMOTEPROC_CLIENT_LABEL if primary else f"{cell.key}_{mem.name}",
+                    label=REMOTEPROC_CLIENT_LABEL if primary
+                    else dts_label(f"{cell.key}_{mem.name}"),
                     span=mem.span,
                     no_map=True,
                 )
@@ -145,7 +153,7 @@ def reservations(system: System) -> list[Reservation]:
             out.append(
                 Reservation(
                     node=f"ivshmem-{link.key}",
-                    label=f"ivshmem_{link.key}_{piece.base:x}",
+                    label=dts_label(f"ivshmem_{link.key}_{piece.base:x}"),
                     span=piece,
                     no_map=True,
                 )
@@ -281,3 +289,26 @@ def output_name(board: str, feature: str | None) -> str:
     """openEuler's create_dtb.sh names: qemu.dtb / qemu-jailhouse.dtb."""
     stem = board.split("-")[0]
     return f"{stem}-{feature}.dtb" if feature else f"{stem}.dtb"
+
+
+MANIFEST = "manifest.json"
+
+
+def output_files(system: System) -> list[tuple[str, str, Where]]:
+    """Every file `generate` writes: (file name, what it is, where its name comes from)."""
+    dtb = output_name(system.board.name, "jailhouse")
+    stem = dtb.removesuffix(".dtb")
+    board = system.board.where
+    out = [(f"{stem}{ext}", "the Linux device tree" + (" overlay" if "o" in ext else ""), board)
+           for ext in (".dtb", ".dts", ".dtbo", ".dtso")]
+    fixed = system.where
+    out += [("cmdline.txt", "the kernel command line", fixed),
+            ("qemu-args.json", "the QEMU arguments", fixed),
+            ("qemuboot.conf", "runqemu's settings", fixed),
+            (MANIFEST, "the manifest", fixed)]
+    out.append((f"{system.name}-root.c", "the root cell", system.where))
+    for cell in system.cells:
+        out.append((f"{cell.name}.c", f"cell {cell.key}", cell.where))
+        if is_mica_client(system, cell):
+            out.append((f"{cell.name}.conf", f"the MICA config of cell {cell.key}", cell.where))
+    return out

@@ -18,6 +18,8 @@ from .diagnostics import Diagnostic, InvalidSystem, UserError, Where, error
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Span, System
 
+MAX_DTB_BYTES = 16 << 20  # vendor DTBs are tens of KiB; Linux refuses more than 2 MiB
+
 
 def qemu_machine_argv(system: System, feature: str | None) -> list[str]:
     """The part of the QEMU command line that shapes the device tree."""
@@ -37,9 +39,12 @@ def qemu_base_dtb(system: System, feature: str | None) -> bytes:
 
 def parse(dtb: bytes, name: str) -> Any:
     try:
-        return fdt.parse_dtb(dtb)
+        tree = fdt.parse_dtb(dtb)
     except Exception as exc:  # fdt raises bare Exceptions on bad input
         raise UserError(f"{name}: not a valid DTB ({exc})") from None
+    if tree.root is None:  # the structure block starts with FDT_END
+        raise UserError(f"{name}: not a valid DTB (no root node)")
+    return tree
 
 
 def address_cells(tree: Any, path: str, default: tuple[int, int]) -> tuple[int, int]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from . import artifacts, cells, derive
 from .diagnostics import UserError, Where
-from .dtb import address_cells, decode_reg, parse
+from .dtb import MAX_DTB_BYTES, address_cells, decode_reg, parse
+from .fsutil import read_input, read_text
 from .jailhouse import cellfile
 from .jailhouse.raw import RawNonRootCell, RawSystem
 from .model import Span, System
@@ -86,6 +87,9 @@ class ArtifactSet:
         return [c for c in self.cells if not c.is_root]
 
 
+MAX_CONF_BYTES = 64 << 10
+
+
 # --- readers ----------------------------------------------------------------------
 
 
@@ -138,14 +142,10 @@ def dt_view(blob: bytes, name: str) -> DtView:
 
 
 def read_dtb(path: Path) -> DtView:
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    return dt_view(blob, path.name)
+    return dt_view(read_input(path, MAX_DTB_BYTES, "DTB"), path.name)
 
 
-_MEMPARSE = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)([KMGTkmgt]?)$")
+_MEMPARSE = re.compile(r"(0[xX][0-9a-fA-F]{1,16}|\d{1,20})([KMGTkmgt]?)\Z")
 
 
 def memparse(text: str) -> int:
@@ -172,11 +172,7 @@ def parse_cmdline(text: str) -> Cmdline:
 
 
 def read_mica_conf(path: Path) -> MicaConf:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_mica_conf(text, path.name)
+    return parse_mica_conf(read_text(path, MAX_CONF_BYTES, "MICA .conf"), path.name)
 
 
 def parse_mica_conf(text: str, name: str) -> MicaConf:
@@ -184,17 +180,25 @@ def parse_mica_conf(text: str, name: str) -> MicaConf:
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     section = None
+    sections: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1].strip()
+            if section in sections:
+                raise UserError(f"{name}:{number}: section [{section}] given twice "
+                                "(configparser refuses the file)")
+            sections.add(section)
             continue
         key, sep, value = line.partition("=")
         if not sep:
             raise UserError(f"{name}:{number}: expected Key=Value, got '{line}'")
         if section == "Mica":
+            if key.strip() in values:
+                raise UserError(f"{name}:{number}: [Mica] {key.strip()} given twice "
+                                "(configparser refuses the file)")
             values[key.strip()] = value.strip()
             lines[key.strip()] = number
     if not values:

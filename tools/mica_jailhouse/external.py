@@ -6,12 +6,15 @@ Command lines are argument lists, never shell strings. A missing tool is a
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .diagnostics import ToolMissing, UserError
+from .fsutil import sweep_stale
 
 PACKAGES = {
     "qemu-system-aarch64": "qemu-system-arm",
@@ -27,9 +30,22 @@ def which(tool: str) -> str:
     return path
 
 
-def run(argv: list[str], stdin: bytes | None = None) -> bytes:
+# dtc and QEMU's dumpdtb take well under a second here; a tool that takes
+# this long is stuck (a QEMU waiting on a terminal, a dtc wrapper that hangs).
+TIMEOUT = 60.0
+
+
+def run(argv: list[str], stdin: bytes | None = None, timeout: float | None = None) -> bytes:
     exe = which(argv[0])
-    proc = subprocess.run([exe, *argv[1:]], input=stdin, capture_output=True, check=False)
+    timeout = timeout or TIMEOUT
+    try:
+        proc = subprocess.run([exe, *argv[1:]], input=stdin, capture_output=True, check=False,
+                              timeout=timeout, stdin=None if stdin is not None
+                              else subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{argv[0]} did not finish in {timeout:g} s (stopped it)") from None
+    except OSError as exc:
+        raise UserError(f"{argv[0]}: cannot run {exe} ({exc.strerror or exc})") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         tail = msg[-1] if msg else f"exit code {proc.returncode}"
@@ -46,15 +62,41 @@ def dtc_compile(dts: str) -> bytes:
     (__local_fixups__), and exporting __symbols__ would leak our labels into
     the base tree when the overlay is applied.
     """
-    return run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", "-"], stdin=dts.encode())
+    out = run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", "-"], stdin=dts.encode())
+    if not out.startswith(FDT_MAGIC):
+        what = "no output" if not out else f"{len(out)} bytes that are not a DTB"
+        raise UserError(f"dtc exited 0 but wrote {what} (check the dtc installed)")
+    return out
+
+
+FDT_MAGIC = bytes.fromhex("d00dfeed")
 
 
 def dtc_decompile(dtb: bytes) -> str:
-    return run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", "-", "-"], stdin=dtb).decode()
+    out = run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", "-", "-"], stdin=dtb)
+    if not out.startswith(b"/dts-v1/"):
+        what = "no output" if not out else "output that is not DTS source"
+        raise UserError(f"dtc exited 0 but wrote {what} (check the dtc installed)")
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"dtc wrote DTS that is not UTF-8 (byte {exc.start}); a string "
+                        "property of the base DTB holds bytes that are not text") from None
+
+
+_TMP_PREFIX = "mica-jh-"
+_STALE_TMP = re.compile(rf"{_TMP_PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]{{8}}")
+
+
+def _scratch() -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder named after this process; what a killed (SIGKILL) earlier
+    run left is removed first (Ctrl-C and SIGTERM clean up after themselves)."""
+    sweep_stale(Path(tempfile.gettempdir()), _STALE_TMP)
+    return tempfile.TemporaryDirectory(prefix=f"{_TMP_PREFIX}{os.getpid()}-")
 
 
 def fdtoverlay(base: bytes, overlay: bytes) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+    with _scratch() as tmp:
         b, o, out = Path(tmp, "base.dtb"), Path(tmp, "ovl.dtbo"), Path(tmp, "out.dtb")
         b.write_bytes(base)
         o.write_bytes(overlay)
@@ -68,7 +110,7 @@ def qemu_dumpdtb(argv: list[str]) -> bytes:
     ``argv`` must contain exactly one ``-M`` option; ``dumpdtb=`` and
     ``dtb-randomness=off`` (no random rng-seed/kaslr-seed) are appended to it.
     """
-    with tempfile.TemporaryDirectory(prefix="mica-jh-") as tmp:
+    with _scratch() as tmp:
         out = Path(tmp, "qemu.dtb")
         full = list(argv)
         i = full.index("-M") + 1

@@ -14,6 +14,7 @@ from pathlib import PurePath
 from .cells import irq_pins
 from .checks.cell_config import entries
 from .diagnostics import UserError
+from .emit.escape import yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
 from .jailhouse.abi import ConType, MemFlag, PciType
@@ -94,6 +95,11 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         if d.type != PciType.IVSHMEM:
             continue
         shm = root_entries[d.shmem_regions_start:d.shmem_regions_start + 2 + d.shmem_peers]
+        if len(shm) < 2 + d.shmem_peers:
+            raise UserError(
+                f"{root.name}: pci_devices[{i}]: ivshmem regions "
+                f"{d.shmem_regions_start}..{d.shmem_regions_start + 1 + d.shmem_peers} are past "
+                f"the {len(root_entries)} memory regions of the cell (fix the cell)")
         peers: dict[int, str] = {d.shmem_dev_id: "linux"}
         for cf in arts.clients:
             for cd in cf.config.cell.pci_devices if isinstance(cf.config, RawNonRootCell) else ():
@@ -104,7 +110,7 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
             key=_key("rpmsg" if d.shmem_protocol == 0x4001 else f"link{i}", link_keys),
             protocol=f"0x{d.shmem_protocol:04x}",
             bdf=bdf_text(d.bdf),
-            peers=", ".join(peers[k] for k in sorted(peers)),
+            peers=", ".join(yaml_scalar(peers[k]) for k in sorted(peers)),
             state_base=hx(shm[0].mem.phys_start), state_size=hx(shm[0].mem.size),
             rw_base=hx(shm[1].mem.phys_start), rw_size=hx(shm[1].mem.size),
             output_size=hx(out_size) if out_size else "",

@@ -7,6 +7,7 @@ whether the values make sense together is the job of ``checks``.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,19 @@ def _display(path: Path) -> str:
     """How diagnostics name a file: relative to the current folder, or for the
     built-in descriptions relative to the repository, so messages (and the
     banners of generated files) do not depend on where the checkout lives."""
-    full = path.resolve()
+    full = _real(path)
     for root in (Path.cwd(), REPO):
         if full.is_relative_to(root):
             return str(full.relative_to(root))
     return str(path)
+
+
+def _real(path: Path) -> Path:
+    """The path with symlinks resolved; a symlink loop is left for the reader to report."""
+    return Path(os.path.realpath(path))
+
+
+MAX_EXTENDS = 8  # descriptions in one 'extends:' chain, the first included
 
 
 def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
@@ -74,16 +83,30 @@ def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
     base_path = (path.parent / parent) if parent.endswith((".yaml", ".yml")) else None
     if base_path is None:
         base_path = builtin_path(parent)
-    if base_path.resolve() in _seen or base_path.resolve() == path.resolve():
+    if _real(base_path) in _seen or _real(base_path) == _real(path):
         raise UserError(f"{doc.where(('extends',))}: 'extends' loops back to {parent}")
-    base = read_document(base_path, (*_seen, path.resolve()))
+    if len(_seen) + 2 > MAX_EXTENDS:
+        raise UserError(f"{doc.where(('extends',))}: more than {MAX_EXTENDS} descriptions in "
+                        "one 'extends' chain (flatten it)")
+    base = read_document(base_path, (*_seen, _real(path)))
     merged = merge(base, doc)
     merged.data.pop("extends", None)
     return merged
 
 
+def _is_int(checker: object, value: object) -> bool:
+    """YAML integers only: jsonschema would also take 96.0 (and C would get '96.0')."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
+)
+
+
 def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _Validator(schema())
     diags: list[Diagnostic] = []
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         path: YamlPath = tuple(err.absolute_path)
@@ -105,7 +128,7 @@ def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
                 )
             )
             continue
-        diags.append(error(doc.where(path), _plain(err)))
+        diags.append(error(doc.where(path), _plain(err), str(err.schema.get("$comment", ""))))
     return diags
 
 
@@ -113,7 +136,8 @@ def _is_number(err: jsonschema.ValidationError) -> bool:
     if err.validator != "oneOf" or isinstance(err.instance, (int, dict, list)):
         return False
     options = err.validator_value if isinstance(err.validator_value, list) else []
-    return any(isinstance(s, dict) and s.get("type") == "integer" for s in options)
+    return any(isinstance(s, dict) and s.get("type") == "integer" for s in options) and any(
+        isinstance(s, dict) and "KMG" in s.get("pattern", "") for s in options)
 
 
 def _plain(err: jsonschema.ValidationError) -> str:
@@ -122,6 +146,13 @@ def _plain(err: jsonschema.ValidationError) -> str:
     if err.validator == "enum" and isinstance(err.validator_value, list):
         allowed = ", ".join(repr(v) for v in err.validator_value)
         return f"{err.instance!r} is not one of {allowed}"
+    if err.validator == "oneOf":
+        if isinstance(err.instance, int) and err.instance >= 1 << 64:
+            return f"{err.instance:#x} does not fit in 64 bits"
+        return f"invalid value {err.instance!r}"
+    if err.validator == "maxLength" and isinstance(err.instance, str):
+        return (f"{err.instance!r} is {len(err.instance)} characters long, "
+                f"at most {err.validator_value}")
     if err.validator == "pattern":
         return f"{err.instance!r} has an invalid form (expected {err.validator_value})"
     return str(err.message)
@@ -212,7 +243,7 @@ def build(doc: Document) -> System:
     linux = Linux(
         None if mem is None else to_int(mem),
         d["linux"].get("vpci_irq_base", DEFAULT_ROOT_VPCI_IRQ_BASE),
-        w(("linux", "mem") if mem else ("linux",)),
+        w(("linux", "mem") if mem is not None else ("linux",)),
     )
 
     cells = []

@@ -1,9 +1,11 @@
 """Switch an oebuild ``compile.yaml`` between MICA's openamp and jailhouse.
 
 openEuler Embedded's documentation tells users to edit ``compile.yaml`` by
-hand ("change openamp to jailhouse in MCS_FEATURES"). This does it on the YAML
-itself with ruamel.yaml's round trip, so that comments, key order, quoting and
-every unrelated setting survive:
+hand ("change openamp to jailhouse in MCS_FEATURES"). This does it for them:
+ruamel.yaml reads the file and says where things are, and the change is made
+on the text itself, line by line, so that directives, comments, quoting,
+number spelling, anchors and every unrelated setting stay byte for byte (the
+result is read back and must mean exactly the switched data):
 
 - in ``local_conf`` (a block of local.conf lines), every ``MCS_FEATURES``
   assignment gets ``jailhouse`` in place of ``openamp`` (or back); without
@@ -11,13 +13,16 @@ every unrelated setting survive:
 - in ``layers``, meta-mica-jailhouse's layer is added for jailhouse and
   removed for openamp (unless no layer is given).
 
-A file that is not YAML, or not shaped like a compile.yaml, is refused with
-a message; nothing is written then.
+A file that is not YAML, not shaped like a compile.yaml, or laid out so that
+the change cannot be made exactly (a flow or aliased ``layers``, a folded
+``local_conf``) is refused with a message; nothing is written then. The file
+keeps its mode, and a symlinked compile.yaml keeps its link (the target is
+edited).
 """
 
 from __future__ import annotations
 
-import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +31,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
+
+from .diagnostics import UserError
+from .fsutil import read_text, write_file
 
 FEATURES = ("openamp", "jailhouse")
 # Where oebuild finds the layer when this repository is cloned into its src/.
@@ -124,14 +132,6 @@ def _switch_local_conf(data: CommentedMap, feature: str, changes: list[str]) -> 
         data["local_conf"] = LiteralScalarString(new_text)
 
 
-def _move_comment(seq: CommentedSeq, src: int, dst: int) -> None:
-    """ruamel keeps what follows a sequence (blank lines, the next key's comment)
-    on its last item: keep it after the sequence when the last item changes."""
-    comment = seq.ca.items.pop(src, None)
-    if comment is not None and dst >= 0 and dst not in seq.ca.items:
-        seq.ca.items[dst] = comment
-
-
 def _switch_layers(data: CommentedMap, feature: str, layer: str, changes: list[str]) -> None:
     layers = data.get("layers")
     if feature == "jailhouse":
@@ -140,15 +140,9 @@ def _switch_layers(data: CommentedMap, feature: str, layer: str, changes: list[s
             data["layers"] = layers
         if layer not in layers:
             layers.append(layer)
-            if isinstance(layers, CommentedSeq):
-                _move_comment(layers, len(layers) - 2, len(layers) - 1)
             changes.append(f"layers: added {layer}")
     elif layers is not None and layer in layers:
-        index = layers.index(layer)
-        last = index == len(layers) - 1
-        if last and isinstance(layers, CommentedSeq):
-            _move_comment(layers, index, index - 1)
-        del layers[index]
+        del layers[layers.index(layer)]
         changes.append(f"layers: removed {layer}")
 
 
@@ -159,27 +153,174 @@ def switch(text: str, feature: str, *, name: str = "compile.yaml",
         raise ValueError(f"feature must be one of {FEATURES}, not {feature!r}")
     data = load(text, name)
     changes: list[str] = []
+    editor = _TextEditor(text, data, name, edit_layers=bool(layer))
     _switch_local_conf(data, feature, changes)
     if layer:
         _switch_layers(data, feature, layer, changes)
     if not changes:
         return SwitchResult(text, ())
-    out = io.StringIO()
-    _yaml().dump(data, out)
-    return SwitchResult(out.getvalue(), tuple(changes))
+    new_text = editor.apply(data, layer if layer else None)
+    # The edit must mean exactly the switched data, nothing else.
+    if _plain(load(new_text, name)) != _plain(data):
+        raise CompileYamlError(f"{name}: cannot switch this file exactly (its layout is "
+                               "unusual): edit MCS_FEATURES and layers by hand")
+    return SwitchResult(new_text, tuple(changes))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (int, float, bool, type(None))) else str(value)
+
+
+class _TextEditor:
+    """Edits the original text line by line, so that everything we do not change
+    (directives, comments, quoting, number spelling, anchors, blank lines)
+    stays byte for byte. What cannot be edited that way is refused."""
+
+    def __init__(self, text: str, data: CommentedMap, name: str, edit_layers: bool) -> None:
+        self.lines = text.splitlines(keepends=True)
+        self.name = name
+        self.local_conf = self._block(data) if "local_conf" in data else None
+        self.old_layers = list(data["layers"]) if edit_layers and isinstance(
+            data.get("layers"), list) else None
+        self.layer_lines = self._items(data) if self.old_layers is not None else None
+
+    def _refuse(self, what: str) -> CompileYamlError:
+        return CompileYamlError(f"{self.name}: cannot switch this file exactly: {what} "
+                                "(edit it by hand, or rewrite that part in the usual layout)")
+
+    def _block(self, data: CommentedMap) -> tuple[int, int, str]:
+        """(first line, end line, indent) of local_conf's literal block."""
+        value = data["local_conf"]
+        if value is None:
+            raise self._refuse("local_conf is empty (null)")
+        if not isinstance(value, LiteralScalarString):
+            raise self._refuse("local_conf is not a literal block ('local_conf: |')")
+        line, col = data.lc.value("local_conf")
+        header = self.lines[line][col:].split("#")[0].strip()
+        if header not in ("|", "|-", "|+"):
+            raise self._refuse(f"local_conf's block header '{header}' has an indentation "
+                               "indicator")
+        key_indent = data.lc.key("local_conf")[1]
+        first = line + 1
+        end = first
+        indent = None
+        while end < len(self.lines):
+            raw = self.lines[end]
+            stripped = raw.strip()
+            lead = len(raw) - len(raw.lstrip(" "))
+            if stripped and lead <= key_indent:
+                break
+            if stripped and indent is None:
+                indent = raw[:lead]
+            end += 1
+        while end > first and not self.lines[end - 1].strip():
+            end -= 1  # trailing blank lines belong to the file, not the block
+        return (first, end, indent or "  ")
+
+    def _items(self, data: CommentedMap) -> list[tuple[int, str]]:
+        layers = data["layers"]
+        if not isinstance(layers, CommentedSeq):
+            raise self._refuse("layers is not a YAML list")
+        if layers.anchor.value is not None or any(
+                v is layers for k, v in data.items() if k != "layers"):
+            raise self._refuse("layers is shared with another key through an anchor/alias, "
+                               "which would change too")
+        if layers.fa.flow_style():
+            raise self._refuse("layers is a flow list ('[a, b]')")
+        out = []
+        for i in range(len(layers)):
+            line, col = layers.lc.item(i)
+            if self.lines[line].count("- ") != 1:
+                raise self._refuse(f"layers item {i + 1} does not have a line of its own")
+            out.append((line, self.lines[line][:col]))
+        return out
+
+    def apply(self, data: CommentedMap, layer: str | None) -> str:
+        lines = list(self.lines)
+        inserts: dict[int, list[str]] = {}
+        deletes: set[int] = set()
+        appended: list[str] = []
+        new_conf = str(data.get("local_conf") or "").splitlines()
+        if self.local_conf is not None:
+            first, end, indent = self.local_conf
+            old = [line[len(indent):].rstrip("\r\n") for line in lines[first:end]]
+            old_content = [o for o in old if o.strip()]
+            new_content = [n for n in new_conf if n.strip()]
+            if len(new_content) < len(old_content):
+                raise self._refuse("local_conf lost lines")
+            changed = iter(new_content)
+            for i, raw in enumerate(lines[first:end], first):
+                if not raw.strip():
+                    continue
+                after = next(changed)
+                if after != raw[len(indent):].rstrip("\r\n"):
+                    lines[i] = indent + after + _eol(raw)
+            extra = list(changed)
+            if extra:
+                at = end - 1
+                inserts.setdefault(at, []).extend(indent + e + _eol(lines[at]) for e in extra)
+        elif new_conf:
+            appended += ["local_conf: |\n", *(f"  {n}\n" for n in new_conf)]
+        if layer is not None:
+            new_layers = list(data.get("layers") or [])
+            if self.layer_lines is not None and self.old_layers is not None:
+                if layer in new_layers and layer not in self.old_layers:
+                    if not self.layer_lines:
+                        raise self._refuse("layers is an empty list")
+                    at, prefix = self.layer_lines[-1]
+                    inserts.setdefault(at, []).append(prefix + _scalar(layer) + _eol(lines[at]))
+                elif layer in self.old_layers and layer not in new_layers:
+                    if len(self.old_layers) == 1:
+                        raise self._refuse("removing the layer would leave layers empty")
+                    deletes.add(self.layer_lines[self.old_layers.index(layer)][0])
+            elif layer in new_layers:
+                appended += ["layers:\n", f"- {_scalar(layer)}\n"]
+        out: list[str] = []
+        for i, line in enumerate(lines):
+            if i not in deletes:
+                out.append(line)
+            out.extend(inserts.get(i, []))
+        if appended:
+            if out and not out[-1].endswith("\n"):
+                out[-1] += "\n"
+            out += appended
+        return "".join(out)
+
+
+def _eol(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\n"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\Z")
+
+
+def _scalar(text: str) -> str:
+    return text if _PLAIN.match(text) else json.dumps(text)
+
+
+MAX_BYTES = 1 << 20  # oebuild's template is 2 KiB
+
+
+def read_compile_yaml(path: Path) -> str:
+    try:
+        return read_text(path, MAX_BYTES, "compile.yaml")
+    except UserError as exc:
+        raise CompileYamlError(str(exc)) from None
 
 
 def switch_file(path: Path, feature: str, *, output: Path | None = None,
                 layer: str | None = DEFAULT_LAYER) -> SwitchResult:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CompileYamlError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_compile_yaml(path)
     result = switch(text, feature, name=str(path), layer=layer)
     target = output or path
     if result.changes or output is not None:
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(result.text, encoding="utf-8")
-        tmp.replace(target)
+        try:
+            write_file(target, result.text.encode("utf-8"))
+        except UserError as exc:
+            raise CompileYamlError(str(exc)) from None
     return result
 

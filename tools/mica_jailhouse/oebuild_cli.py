@@ -11,7 +11,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .oebuild import DEFAULT_LAYER, FEATURES, CompileYamlError, current_features, load, switch_file
+from .fsutil import Terminated, terminate_as_exception
+from .oebuild import (
+    DEFAULT_LAYER,
+    FEATURES,
+    CompileYamlError,
+    current_features,
+    load,
+    read_compile_yaml,
+    switch_file,
+)
 
 EXIT_USER = 2
 
@@ -49,10 +58,7 @@ def run_switch(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    try:
-        text = args.compile_yaml.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CompileYamlError(f"{args.compile_yaml}: cannot read ({exc.strerror})") from None
+    text = read_compile_yaml(args.compile_yaml)
     features = current_features(load(text, str(args.compile_yaml)))
     print(" ".join(features) if features else "(MCS_FEATURES not set)")
     return 0
@@ -61,10 +67,17 @@ def run_show(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Entry for the main CLI: runs the chosen command, maps errors to exit 2."""
     try:
-        code: int = args.oebuild_func(args)
+        with terminate_as_exception():
+            code: int = args.oebuild_func(args)
     except CompileYamlError as exc:
         print(f"mica-jailhouse-oebuild: error: {exc}", file=sys.stderr)
         return EXIT_USER
+    except KeyboardInterrupt:
+        print("mica-jailhouse-oebuild: interrupted", file=sys.stderr)
+        return 130
+    except Terminated as exc:
+        print("mica-jailhouse-oebuild: terminated", file=sys.stderr)
+        return 128 + int(exc.args[0])
     return code
 
 

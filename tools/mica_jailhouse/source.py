@@ -10,6 +10,7 @@ that set them.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,17 @@ from typing import Any
 import yaml
 
 from .diagnostics import UserError, Where
+from .fsutil import read_text
 
 YamlPath = tuple[str | int, ...]
+
+# Bounds on what a description may hold: far above any real system (the
+# built-in ones have about 300 values, 6 levels), far below what would
+# exhaust memory or the stack (an alias bomb, a recursive alias, [[[[...).
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_VALUES = 20_000
+MAX_NUMBER_CHARS = 64
 
 
 def path_str(path: YamlPath) -> str:
@@ -54,14 +64,54 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+class _Budget:
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()  # ids of the collections being converted
+
+
 def _convert(
-    loader: _Loader, node: yaml.Node, path: YamlPath, file: str, locs: dict[YamlPath, Where]
+    loader: _Loader, node: yaml.Node, path: YamlPath, file: str, locs: dict[YamlPath, Where],
+    budget: _Budget | None = None,
 ) -> Any:
-    locs[path] = Where(file, node.start_mark.line + 1, path_str(path))
+    budget = budget or _Budget()
+    line = node.start_mark.line + 1
+    budget.values += 1
+    if budget.values > MAX_VALUES:
+        raise UserError(f"{file}:{line}: more than {MAX_VALUES} values (with aliases "
+                        "expanded): not a system description")
+    if id(node) in budget.open:
+        raise UserError(f"{file}:{line}: {path_str(path)}: an alias refers to a collection "
+                        "that contains it (remove the alias)")
+    if len(path) > MAX_DEPTH:
+        raise UserError(f"{file}:{line}: {path_str(path)}: nested deeper than {MAX_DEPTH} "
+                        "levels: not a system description")
+    locs[path] = Where(file, line, path_str(path))
+    if isinstance(node, yaml.CollectionNode):
+        budget.open.add(id(node))
+        try:
+            return _convert_collection(loader, node, path, file, locs, budget)
+        finally:
+            budget.open.discard(id(node))
+    if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_CHARS \
+            and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        raise UserError(f"{file}:{line}: {path_str(path)}: number too long "
+                        f"({len(node.value)} characters)")
+    try:
+        return loader.construct_object(node)
+    except ValueError as exc:
+        raise UserError(f"{file}:{line}: {path_str(path)}: invalid value "
+                        f"({str(exc).splitlines()[0]})") from None
+
+
+def _convert_collection(
+    loader: _Loader, node: yaml.CollectionNode, path: YamlPath, file: str,
+    locs: dict[YamlPath, Where], budget: _Budget,
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
+            key = _convert(loader, key_node, (*path, "<key>"), file, {}, budget)
             if not isinstance(key, str):
                 key = str(key)
             if key == "<<":
@@ -74,16 +124,37 @@ def _convert(
                     f"{file}:{key_node.start_mark.line + 1}: {path_str((*path, key))}: "
                     "key given twice (remove one of them)"
                 )
-            out[key] = _convert(loader, value_node, (*path, key), file, locs)
+            out[key] = _convert(loader, value_node, (*path, key), file, locs, budget)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(loader, item, (*path, i), file, locs) for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node)
+    return [
+        _convert(loader, item, (*path, i), file, locs, budget) for i, item in enumerate(node.value)
+    ]
+
+
+def _check_nesting(text: str, file: str) -> None:
+    """Refuse deep nesting (PyYAML's composer recurses) and huge documents before
+    composing them; aliases are counted as they are expanded, in ``_convert``."""
+    depth = values = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.NodeEvent)):
+            values += 1
+            if values > MAX_VALUES:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise UserError(f"{file}:{line}: more than {MAX_VALUES} values: "
+                                "not a system description")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise UserError(f"{file}:{line}: nested deeper than {MAX_DEPTH} levels: "
+                                "not a system description")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def parse_yaml(text: str, file: str) -> Document:
+    with contextlib.suppress(yaml.YAMLError):  # reported with its line below
+        _check_nesting(text, file)
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # the reader rejects control characters up front
@@ -108,11 +179,10 @@ def parse_yaml(text: str, file: str) -> Document:
 def read_yaml(path: Path, display: str | None = None) -> Document:
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file (check the path)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{name}: cannot read: {exc}") from None
+        text = read_text(path, MAX_BYTES, "system description", name)
+    except UserError as exc:
+        # Name the file as the user knows it (relative to the current folder).
+        raise UserError(str(exc).replace(str(path), name, 1)) from None
     return parse_yaml(text, name)
 
 

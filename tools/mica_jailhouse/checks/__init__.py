@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import System
-from . import cpus, links, memory, pci_scan
+from . import cpus, limits, links, memory, pci_scan
 
 Check = Callable[[System], list[Diagnostic]]
 
 SYSTEM_CHECKS: tuple[Check, ...] = (
+    limits.check_limits,
+    limits.check_output_names,
     memory.check_alignment,
     memory.check_inside_ram,
     memory.check_overlaps,

@@ -14,6 +14,7 @@ from .. import derive
 from ..cells import ivshmem_irq
 from ..diagnostics import UserError
 from ..model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
+from .escape import c_string, comment
 from .templating import render
 
 HEADER = "mica_board.h"
@@ -128,8 +129,9 @@ def render_client(system: System, cell: Cell) -> dict[str, str]:
     b = board(system, cell)
     bus, dev, fn = b.bdf >> 8, (b.bdf >> 3) & 0x1F, b.bdf & 7
     defines = [
-        ("MICA_SYSTEM_NAME", f'"{b.system}"', "system description"),
-        ("MICA_CELL_NAME", f'"{b.cell}"', "Jailhouse cell"),
+        ("MICA_SYSTEM_NAME", f'"{c_string(b.system, what="system name")}"',
+         "system description"),
+        ("MICA_CELL_NAME", f'"{c_string(b.cell, what="cell name")}"', "Jailhouse cell"),
         ("MICA_RAM_BASE", _hex(b.ram.base), "client RAM, guest-physical"),
         ("MICA_RAM_SIZE", _hex(b.ram.size), str(b.ram)),
         ("MICA_LOAD_ADDR", _hex(b.load), "cpu_reset_address: link address of _start"),
@@ -159,10 +161,10 @@ def render_client(system: System, cell: Cell) -> dict[str, str]:
     width = max(len(name) for name, _, _ in defines)
     lines = [(f"#define {name.ljust(width)} {value}", comment) for name, value, comment in defines]
     return {
-        HEADER: render("client/mica_board.h.j2", system=b.system, source=b.source,
-                       cell=b.cell, defines=lines),
-        LINKER_SCRIPT: render("client/mica_client.ld.j2", system=b.system, source=b.source,
-                              cell=b.cell, load=_hex(b.load),
+        HEADER: render("client/mica_board.h.j2", system=comment(b.system),
+                       source=comment(b.source), cell=comment(b.cell), defines=lines),
+        LINKER_SCRIPT: render("client/mica_client.ld.j2", system=comment(b.system),
+                              source=comment(b.source), cell=comment(b.cell), load=_hex(b.load),
                               length=_hex(b.ram.end - b.load), ram=str(b.ram),
                               stack_size=_hex(b.stack_size)),
     }

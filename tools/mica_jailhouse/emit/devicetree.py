@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import derive
 from ..model import Span, System
+from .escape import comment
 
 Cells = tuple[int, int]  # (#address-cells, #size-cells)
 
@@ -114,9 +115,9 @@ def banner(system: System, what: str) -> str:
     from pathlib import PurePath
 
     return (
-        f"/*\n * {what} for system '{system.name}', generated from "
-        f"{PurePath(system.file).name} by meta-mica-jailhouse.\n * Do not edit: change the "
-        "system description and regenerate.\n */\n"
+        f"/*\n * {what} for system '{comment(system.name)}', generated from "
+        f"{comment(PurePath(system.file).name)} by meta-mica-jailhouse.\n"
+        " * Do not edit: change the system description and regenerate.\n */\n"
     )
 
 

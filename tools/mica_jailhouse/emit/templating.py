@@ -7,18 +7,23 @@ from functools import cache
 import jinja2
 
 from ..boards import TEMPLATES_DIR
+from . import escape
 
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # C and INI, not HTML
+        autoescape=False,  # C and INI, not HTML: see escape.py and the filters
     )
+    env.filters.update(comment=escape.comment, conf=escape.conf_value,
+                       bitbake=escape.bitbake_value, yaml=escape.yaml_scalar,
+                       c_string=escape.c_string)
+    return env
 
 
 def render(template: str, **context: object) -> str:

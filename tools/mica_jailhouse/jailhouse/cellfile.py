@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mica_jailhouse.diagnostics import UserError
+from mica_jailhouse.fsutil import read_input
 from mica_jailhouse.jailhouse.abi import (
     MAX_IOMMU_UNITS,
     SUPPORTED_REVISIONS,
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 
 D = TypeVar("D", bound="DataclassInstance")
 
+#: A .cell holds a few hundred bytes per region; real ones are a few KiB.
+MAX_CELL_BYTES = 1 << 20
+
 #: Signature and revision come first in both revisions: 6 + 2 bytes.
 _PREFIX = 8
 
@@ -68,7 +72,7 @@ class CellFileError(UserError):
 
 def read(path: str | Path) -> RawConfig:
     """Read a `.cell` file; errors name the path as given."""
-    return parse(Path(path).read_bytes(), str(path))
+    return parse(read_input(Path(path), MAX_CELL_BYTES, "Jailhouse .cell"), str(path))
 
 
 def _signatures() -> dict[bytes, tuple[str, int]]:

@@ -1,0 +1,200 @@
+"""All-or-nothing `generate`: after any failure or kill, the output folder holds
+the complete old set or the complete new one, never a mix."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mica_jailhouse import artifacts, boards, fsutil
+from mica_jailhouse.cli import main
+from mica_jailhouse.diagnostics import UserError
+from mica_jailhouse.load import load
+from support import REPO, need_tool
+
+
+@pytest.fixture(scope="module")
+def sets() -> dict[int, list[artifacts.Artifact]]:
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    need_tool("dtc", "device-tree-compiler")
+    system = load(boards.builtin_path("qemu-a53"))
+    return {rev: artifacts.generate(system, artifacts.Options(revision=rev)) for rev in (13, 14)}
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def complete_set(folder: Path) -> int:
+    """The revision of the one complete set the folder holds (fails on a mix)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = set(manifest["sha256"])
+    assert {p.name for p in folder.iterdir()} == names | {"manifest.json"}
+    for name, digest in manifest["sha256"].items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    return int(manifest["revision"])
+
+
+def write(sets: dict[int, list[artifacts.Artifact]], rev: int, out: Path) -> None:
+    artifacts.write(load(boards.builtin_path("qemu-a53")), sets[rev], out, rev)
+
+
+def test_interrupted_at_every_file_keeps_the_old_set(
+        sets: dict[int, list[artifacts.Artifact]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    old = contents(out)
+    real = fsutil._write_new
+    for k in range(len(sets[14]) + 1):
+        calls = 0
+
+        def interrupted(path: Path, data: bytes, mode: int, k: int = k) -> None:
+            nonlocal calls
+            if calls == k:
+                raise KeyboardInterrupt
+            calls += 1
+            real(path, data, mode)
+
+        monkeypatch.setattr(fsutil, "_write_new", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            write(sets, 14, out)
+        assert contents(out) == old
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    monkeypatch.setattr(fsutil, "_write_new", real)
+    write(sets, 14, out)
+    assert complete_set(out) == 14
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_failed_swap_keeps_the_old_set(sets: dict[int, list[artifacts.Artifact]],
+                                         tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    old = contents(out)
+
+    def broken(a: Path, b: Path) -> bool:
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(b))
+
+    monkeypatch.setattr(fsutil, "_exchange", broken)
+    with pytest.raises(UserError) as exc:
+        write(sets, 14, out)
+    assert str(exc.value) == (f"{out}: cannot write (Input/output error: {out}); "
+                              "the folder is unchanged")
+    assert contents(out) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_without_exchange_two_renames_still_give_one_set(
+        sets: dict[int, list[artifacts.Artifact]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    monkeypatch.setattr(fsutil, "_exchange", lambda a, b: False)
+    write(sets, 14, out)
+    assert complete_set(out) == 14
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_users_files_stay_and_stale_artifacts_go(
+        sets: dict[int, list[artifacts.Artifact]], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    (out / "NOTES.txt").write_text("mine\n")
+    out.chmod(0o750)
+    stale = [*sets[13][:-1], artifacts.Artifact("cmdline", "old-name.txt", b"x")]
+    write({13: stale}, 13, out)
+    write(sets, 14, out)
+    assert (out / "NOTES.txt").read_text() == "mine\n"
+    assert not (out / "old-name.txt").exists()
+    assert oct(out.stat().st_mode & 0o777) == oct(0o750)
+
+
+def test_cli_refusals_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file").write_text("mine\n")
+    (tmp_path / "out" / "sub").mkdir(parents=True)
+    (tmp_path / "out2" / "manifest.json").mkdir(parents=True)
+    cases = [
+        (["-o", "file"], "file: is a regular file, not a folder (give a folder for the "
+         "output, new or from an earlier run)"),
+        (["-o", "out"], "out: holds the folder sub, which generate did not write (give "
+         "generate a folder of its own)"),
+        (["-o", "out2"], "out2: manifest.json is a folder, where generate writes a file "
+         "(move it away)"),
+        (["-o", "."], ".: is or holds the current folder; the output folder is replaced as a "
+         "whole (give another folder, e.g. -o out)"),
+    ]
+    for args, message in cases:
+        assert main(["generate", "qemu-a53", *args]) == 2
+        assert capsys.readouterr().err == f"mica-jailhouse: error: {message}\n"
+        assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == \
+            ["file", "out", "out/sub", "out2", "out2/manifest.json"]
+        assert (tmp_path / "file").read_text() == "mine\n"
+
+
+def test_killed_at_random_points(tmp_path: Path) -> None:
+    """SIGKILL, SIGINT and SIGTERM at random times: one complete set each time."""
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    tool = str(REPO / "tools" / "mica-jailhouse")
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, tool, "generate", "qemu-a53", "-o", str(out)],
+                   check=True, capture_output=True)
+    rng = random.Random(10)
+    seen: set[int] = set()
+    for i in range(15):
+        sig = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)[i % 3]
+        rev = 14 if i % 2 else 13
+        proc = subprocess.Popen([sys.executable, tool, "generate", "qemu-a53", "-o", str(out),
+                                 "--revision", str(rev)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.2, 1.0))  # a run takes 0.3-0.9 s here
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert "Traceback" not in err
+        seen.add(complete_set(out))
+        if sig != signal.SIGKILL:  # SIGKILL cannot be cleaned up after
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], (sig, err)
+    assert seen <= {13, 14}
+    # What SIGKILL left is swept by the next run.
+    subprocess.run([sys.executable, tool, "generate", "qemu-a53", "-o", str(out)],
+                   check=True, capture_output=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert complete_set(out) == 13
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_killed_runs_are_swept(sets: dict[int, list[artifacts.Artifact]],
+                                            tmp_path: Path) -> None:
+    from mica_jailhouse import external
+
+    dead = dead_pid()
+    (tmp_path / f".out.new-{dead}-0123456789ab" / "x").mkdir(parents=True)
+    (tmp_path / f".out.old-{dead}-0123456789ab").mkdir()
+    (tmp_path / f".out.new-{os.getpid()}-0123456789ab").mkdir()  # a live run's
+    (tmp_path / f".out.new-{dead}-notours").mkdir()
+    scratch = Path(external.tempfile.gettempdir()) / f"mica-jh-{dead}-abcdefgh"
+    scratch.mkdir()
+    write(sets, 13, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        f".out.new-{dead}-notours", f".out.new-{os.getpid()}-0123456789ab", "out"])
+    with external._scratch():
+        assert not scratch.exists()
