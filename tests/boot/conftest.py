@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import pytest
 
-from mica_jailhouse.boot import (
+from mica_testbed.boot import (
     DebianArm64,
     DebianFetchError,
     QemuNotFoundError,

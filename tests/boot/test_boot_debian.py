@@ -10,8 +10,8 @@ from typing import NoReturn
 
 import pytest
 
-from mica_jailhouse.boot import DebianFetchError, cached_debian_arm64, fetch_debian_arm64
-from mica_jailhouse.boot.debian import resolve_kernel_release
+from mica_testbed.boot import DebianFetchError, cached_debian_arm64, fetch_debian_arm64
+from mica_testbed.boot.debian import resolve_kernel_release
 
 HINT = "run `dpkg --add-architecture arm64 && apt-get update` as root (scripts/setup.sh does)"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse.boot import BootError
-from mica_jailhouse.boot.dtb import MAX_QEMU_DTB_FILE, check_qemu_dtb, pack_dtb
+from mica_testbed.boot import BootError
+from mica_testbed.boot.dtb import MAX_QEMU_DTB_FILE, check_qemu_dtb, pack_dtb
 
 
 def padded_fdt(total: int) -> bytes:

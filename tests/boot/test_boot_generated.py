@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from mica_jailhouse import boards, derive, dtb
-from mica_jailhouse.boot import BootError, BootReport, DebianArm64, run_probe
-from mica_jailhouse.boot.verify import verify_boot
 from mica_jailhouse.demo import boot_files
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span, System
+from mica_testbed.boot import BootError, BootReport, DebianArm64, run_probe
+from mica_testbed.boot.verify import verify_boot
 
 pytestmark = pytest.mark.qemu
 

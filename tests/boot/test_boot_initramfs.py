@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mica_jailhouse.boot import Initramfs, InitramfsError
+from mica_testbed.boot import Initramfs, InitramfsError
 
 Reader = Callable[[bytes], list[Any]]  # conftest.read_newc
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse.boot import BootReport, Probe, ProbeCommand, ProbeError, ProbeFile
-from mica_jailhouse.boot.probe import parse_console, parse_cpu_list, parse_iomem, render_init
+from mica_testbed.boot import BootReport, Probe, ProbeCommand, ProbeError, ProbeFile
+from mica_testbed.boot.probe import parse_console, parse_cpu_list, parse_iomem, render_init
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

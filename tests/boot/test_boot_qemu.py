@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse.boot import (
+from mica_testbed.boot import (
     BootReport,
     DebianArm64,
     Probe,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mica_jailhouse.boot import BootError, Probe, ProbeFile, boot, boot_argv, build_initramfs
+from mica_testbed.boot import BootError, Probe, ProbeFile, boot, boot_argv, build_initramfs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MACHINE = ["qemu-system-aarch64", "-M", "virt", "-smp", "4", "-m", "2G", "-dtb", "x.dtb"]

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from mica_jailhouse import boards, derive, dtb
-from mica_jailhouse.boot import (
+from mica_jailhouse.kernel import KernelBuild
+from mica_jailhouse.load import load
+from mica_testbed.boot import (
     BootError,
     BootReport,
     DebianArm64,
@@ -29,9 +31,7 @@ from mica_jailhouse.boot import (
     find_qemu,
     run_probe,
 )
-from mica_jailhouse.boot.verify import verify_boot
-from mica_jailhouse.kernel import KernelBuild
-from mica_jailhouse.load import load
+from mica_testbed.boot.verify import verify_boot
 from support import need_tool
 
 from .conftest import missing

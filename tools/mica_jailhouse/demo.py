@@ -14,8 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from mica_testbed.boot import DebianArm64, fetch_debian_arm64
+
 from . import artifacts, derive, dtb
-from .boot import DebianArm64, fetch_debian_arm64
 from .diagnostics import UserError, summary
 
 
@@ -43,8 +44,9 @@ def boot_files() -> tuple[DebianArm64, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .boot import BootHarnessError, run_probe
-    from .boot.verify import verify_boot
+    from mica_testbed.boot import BootHarnessError, run_probe
+    from mica_testbed.boot.verify import verify_boot
+
     from .cli import load_checked
 
     system, diags = load_checked(args.system)

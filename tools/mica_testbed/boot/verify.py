@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import derive
-from ..model import Span, System
-from ..units import hx
+from mica_jailhouse import derive
+from mica_jailhouse.model import Span, System
+from mica_jailhouse.units import hx
+
 from .report import BootReport
 
 

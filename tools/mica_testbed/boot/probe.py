@@ -96,7 +96,7 @@ class Probe:
 
 
 _INIT_HEAD = r"""#!/bin/busybox sh
-# /init of a mica_jailhouse.boot probe (generated; see tools/mica_jailhouse/boot/probe.py)
+# /init of a mica_testbed.boot probe (generated; see tools/mica_testbed/boot/probe.py)
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc

@@ -1,4 +1,4 @@
-"""Demo: ``python -m mica_jailhouse.boot [--dtb X.dtb] [--append mem=780M]``.
+"""Demo: ``python -m mica_testbed.boot [--dtb X.dtb] [--append mem=780M]``.
 
 Boots Debian's arm64 kernel under QEMU (with QEMU's own device tree unless ``--dtb`` is
 given) and prints what the kernel made of the tree. This is the only module of the package
@@ -23,7 +23,7 @@ MACHINE = "virt,gic-version=3,virtualization=on,its=off,dtb-randomness=off"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mica_jailhouse.boot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mica_testbed.boot", description=__doc__)
     parser.add_argument("--dtb", type=Path, help="device tree to boot (default: QEMU's own)")
     parser.add_argument("--append", action="append", default=[], metavar="ARG",
                         help="extra kernel argument, e.g. mem=780M (repeatable)")
