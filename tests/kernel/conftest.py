@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mica_jailhouse.kernel import (
+from mica_testbed.kernel import (
     KernelBuild,
     KernelEnvironmentError,
     build_kernel,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse.kernel import (
+from mica_testbed.kernel import (
     KernelBuild,
     KernelEnvironmentError,
     PatchError,
@@ -30,7 +30,7 @@ from mica_jailhouse.kernel import (
     read_config,
     read_modinfo,
 )
-from mica_jailhouse.kernel.layer import JAILHOUSE_FRAGMENT
+from mica_testbed.kernel.layer import JAILHOUSE_FRAGMENT
 
 from .conftest import missing
 

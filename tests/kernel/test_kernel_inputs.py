@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse.kernel import (
+from mica_testbed.kernel import (
     ConfigInputError,
     KernelEnvironmentError,
     KernelInputs,
@@ -29,8 +29,8 @@ from mica_jailhouse.kernel import (
     render_fragment,
     requested_options,
 )
-from mica_jailhouse.kernel.layer import JAILHOUSE_FRAGMENT, KERNEL_FILES_DIR, MODULE_DIR
-from mica_jailhouse.kernel.run import require_tools
+from mica_testbed.kernel.layer import JAILHOUSE_FRAGMENT, KERNEL_FILES_DIR, MODULE_DIR
+from mica_testbed.kernel.run import require_tools
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BBAPPEND = KERNEL_FILES_DIR.parent / "linux-%.bbappend"

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from mica_jailhouse import boards, derive, dtb
-from mica_jailhouse.kernel import KernelBuild
 from mica_jailhouse.load import load
 from mica_testbed.boot import (
     BootError,
@@ -32,6 +31,7 @@ from mica_testbed.boot import (
     run_probe,
 )
 from mica_testbed.boot.verify import verify_boot
+from mica_testbed.kernel import KernelBuild
 from support import need_tool
 
 from .conftest import missing

@@ -32,13 +32,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def boot_files() -> tuple[DebianArm64, str]:
     """The layer's own kernel (patches + jailhouse.cfg) when it has been built,
     Debian's stock kernel otherwise; busybox always comes from Debian."""
-    from .kernel import cached_kernel
+    from mica_testbed.kernel import cached_kernel
 
     debian = fetch_debian_arm64()
     built = cached_kernel()
     if built is None:
         return debian, ("Debian's stock arm64 kernel (build the layer's with "
-                        "`python -m mica_jailhouse.kernel` to boot that instead)")
+                        "`python -m mica_testbed.kernel` to boot that instead)")
     files = dataclasses.replace(debian, kernel=built.image, kernel_release=built.version)
     return files, f"the layer's kernel {built.version}, Jailhouse patches + jailhouse.cfg"
 

@@ -1,4 +1,4 @@
-"""``python -m mica_jailhouse.kernel``: build the test kernel and uio_ivshmem.ko, print paths.
+"""``python -m mica_testbed.kernel``: build the test kernel and uio_ivshmem.ko, print paths.
 
 Exit status: 0 when built and every requested option and a warning-free module were
 obtained; 1 when built but a config option was dropped or the module warned (listed on
@@ -18,7 +18,7 @@ from .errors import KernelBuildError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mica_jailhouse.kernel",
+        prog="python -m mica_testbed.kernel",
         description="Build a small arm64 kernel with the layer's Jailhouse patches and "
                     "uio_ivshmem.ko; reruns with unchanged inputs are served from the cache.")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),

@@ -9,7 +9,7 @@ minutes and cached by a hash of the inputs, so tests can check what BitBake woul
     assert not fragment_mismatches(build)
     print(build.image, build.module)
 
-``python -m mica_jailhouse.kernel`` does the same from a shell.
+``python -m mica_testbed.kernel`` does the same from a shell.
 """
 
 from .build import (
