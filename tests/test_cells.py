@@ -12,11 +12,11 @@ from mica_jailhouse import artifacts, boards, cells
 from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.jailhouse import cellfile
-from mica_jailhouse.jailhouse.compiler import compile_config
 from mica_jailhouse.jailhouse.raw import RawSystem
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import System
 from mica_jailhouse.source import parse_yaml
+from mica_testbed.jailhouse.compiler import compile_config
 from strategies import valid_systems
 from support import check_golden, need_tool
 
@@ -51,7 +51,7 @@ def test_cross_compiler_gives_identical_cells(tmp_path: Path) -> None:
 
 
 def test_wrong_revision_header_refuses_to_compile(tmp_path: Path) -> None:
-    from mica_jailhouse.jailhouse.compiler import CompileError
+    from mica_testbed.jailhouse.compiler import CompileError
 
     system = load(boards.builtin_path("qemu-a53"))
     plan = cells.root_plan(system, 14)

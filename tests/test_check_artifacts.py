@@ -14,10 +14,10 @@ from mica_jailhouse.cli import main
 from mica_jailhouse.evidence import ArtifactSet, CellFile, DtReservation
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.abi import MemFlag
-from mica_jailhouse.jailhouse.compiler import compile_config
 from mica_jailhouse.jailhouse.raw import Irqchip, RawNonRootCell, RawSystem
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span
+from mica_testbed.jailhouse.compiler import compile_config
 from support import check_golden, need_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "cross"

@@ -191,7 +191,7 @@ def test_the_edge_of_what_is_accepted_reaches_every_parser(tmp_path: Path) -> No
     """The longest, oddest accepted names: gcc compiles the cells, dtc reads the DTS,
     configparser the MICA config, and qemuboot.conf holds the values literally."""
     from mica_jailhouse import artifacts
-    from mica_jailhouse.jailhouse.compiler import compile_config
+    from mica_testbed.jailhouse.compiler import compile_config
     from support import need_tool
 
     need_tool("gcc", "gcc")

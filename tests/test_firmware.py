@@ -12,9 +12,9 @@ from mica_jailhouse.checks.firmware import _branch_target
 from mica_jailhouse.cli import main
 from mica_jailhouse.client_image import Vring, parse_resource_table
 from mica_jailhouse.emit.cell_source import render_cell
-from mica_jailhouse.jailhouse.compiler import compile_config
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span
+from mica_testbed.jailhouse.compiler import compile_config
 from support import need_tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "firmware"

@@ -11,8 +11,8 @@ from mica_jailhouse import cells
 from mica_jailhouse.cli import main
 from mica_jailhouse.emit.cell_source import bdf_expression, render_cell
 from mica_jailhouse.jailhouse import cellfile
-from mica_jailhouse.jailhouse.compiler import compile_config
 from mica_jailhouse.load import load
+from mica_testbed.jailhouse.compiler import compile_config
 from support import need_tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pci_scan"

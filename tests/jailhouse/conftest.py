@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from jailhouse_helpers import FIXTURES, CompileCell, need_tools
 
-from mica_jailhouse.jailhouse.compiler import compile_config, objcopy_for
+from mica_testbed.jailhouse.compiler import compile_config, objcopy_for
 
 
 @pytest.fixture(scope="session")

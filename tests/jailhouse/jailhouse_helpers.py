@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mica_jailhouse.jailhouse.compiler import PACKAGES
+from mica_testbed.jailhouse.compiler import PACKAGES
 from support import need_tool
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from jailhouse_helpers import GOLDEN, need_tools
 
-from mica_jailhouse.jailhouse import abi, header
-from mica_jailhouse.jailhouse.compiler import CompileError, compile_config
+from mica_jailhouse.jailhouse import abi
+from mica_testbed.jailhouse import header
+from mica_testbed.jailhouse.compiler import CompileError, compile_config
 from support import check_golden
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import jinja2
 
 from mica_jailhouse.jailhouse import abi as _abi
-from mica_jailhouse.jailhouse import pci_ids
+from mica_testbed.jailhouse import pci_ids
 
-#: templates/jailhouse-abi in the layer (this file is tools/mica_jailhouse/jailhouse/).
+#: templates/jailhouse-abi in the layer (this file is tools/mica_testbed/jailhouse/).
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "jailhouse-abi"
 
 #: Paths relative to the include directory, in the order they are rendered.

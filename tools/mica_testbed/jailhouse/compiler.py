@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from mica_jailhouse.diagnostics import ToolMissing, UserError
-from mica_jailhouse.jailhouse.header import write_headers
+from mica_testbed.jailhouse.header import write_headers
 
 CFLAGS = ("-Wall", "-Wextra", "-Werror")
 
