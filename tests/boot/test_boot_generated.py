@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from mica_jailhouse import boards, derive, dtb
-from mica_jailhouse.demo import boot_files
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span, System
 from mica_testbed.boot import BootError, BootReport, DebianArm64, run_probe
 from mica_testbed.boot.verify import verify_boot
+from mica_testbed.demo import boot_files
 
 pytestmark = pytest.mark.qemu
 
@@ -82,7 +82,7 @@ def test_verdict_agrees(booted: Booted) -> None:
 
 def test_demo_end_to_end(tmp_path: Path, qemu: str, dtc_tools: None,
                          debian_arm64: DebianArm64, capsys: pytest.CaptureFixture[str]) -> None:
-    from mica_jailhouse.cli import main
+    from mica_testbed.cli import main
 
     assert main(["demo", "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out

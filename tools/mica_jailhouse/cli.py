@@ -359,19 +359,15 @@ def main_parser() -> argparse.ArgumentParser:
     cc.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     cc.add_argument("--cell", help="the client cell (key or name; default: the only one)")
     cc.set_defaults(func=run_client_config)
-
-    from . import demo
-
-    m = sub.add_parser("demo", help="generate the qemu-a53 + Jailhouse artifacts and boot them")
-    demo.add_arguments(m)
-    m.set_defaults(func=demo.run)
     return p
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
-def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+                prog: str) -> int:
+    """Run a command; map what it raises to a message and an exit code (the one place)."""
     try:
         with terminate_as_exception():
             return func(args)
@@ -392,9 +388,9 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = main_parser().parse_args(argv)
-    return _guard(args.func, args, "mica-jailhouse")
+    return run_guarded(args.func, args, "mica-jailhouse")
 
 
 def create_dtb_main(argv: Sequence[str] | None = None) -> int:
     args = dtb_parser("create_dtb.py").parse_args(argv)
-    return _guard(run_dtb, args, "create_dtb.py")
+    return run_guarded(run_dtb, args, "create_dtb.py")

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from mica_testbed.boot import DebianArm64, fetch_debian_arm64
+from mica_jailhouse import artifacts, derive, dtb
+from mica_jailhouse.cli import load_checked, run_guarded
+from mica_jailhouse.diagnostics import UserError, summary
 
-from . import artifacts, derive, dtb
-from .diagnostics import UserError, summary
+from .boot import BootHarnessError, DebianArm64, fetch_debian_arm64, run_probe
+from .boot.verify import verify_boot
+from .kernel import cached_kernel
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,8 +37,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def boot_files() -> tuple[DebianArm64, str]:
     """The layer's own kernel (patches + jailhouse.cfg) when it has been built,
     Debian's stock kernel otherwise; busybox always comes from Debian."""
-    from mica_testbed.kernel import cached_kernel
-
     debian = fetch_debian_arm64()
     built = cached_kernel()
     if built is None:
@@ -44,11 +47,6 @@ def boot_files() -> tuple[DebianArm64, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mica_testbed.boot import BootHarnessError, run_probe
-    from mica_testbed.boot.verify import verify_boot
-
-    from .cli import load_checked
-
     system, diags = load_checked(args.system)
     outdir: Path = args.output or Path("out") / system.name
     items = artifacts.generate(system)
@@ -83,4 +81,15 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
-__all__ = ["add_arguments", "run"]
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="mica-testbed demo", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
+    return run_guarded(run, p.parse_args(argv), "mica-testbed demo")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["add_arguments", "main", "run"]
