@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..host import cache_dir
 from .errors import DebianFetchError
 
 ARCH = "arm64"
@@ -51,7 +52,7 @@ class DebianArm64:
 
 def default_cache_dir() -> Path:
     """``<repo>/.cache/debian-arm64`` (git-ignored), the repo being the parent of ``tools/``."""
-    return Path(__file__).resolve().parents[3] / ".cache" / "debian-arm64"
+    return cache_dir("debian-arm64")
 
 
 def _kernel_dir_key(path: Path) -> tuple[int, ...]:

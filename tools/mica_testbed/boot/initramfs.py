@@ -13,12 +13,11 @@ Format: the "new ASCII" (newc, magic 070701) format that the kernel's initramfs 
 from __future__ import annotations
 
 import gzip
-import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..host import write_atomic
 from .errors import InitramfsError
 
 NEWC_MAGIC = b"070701"
@@ -126,16 +125,3 @@ def _member(name: str, mode: int, data: bytes, ino: int, nlink: int,
     head += b"\0" * (-len(head) % 4)
     return head + data + b"\0" * (-len(data) % 4)
 
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,15 +11,15 @@ line is an argument list; nothing goes through a shell.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..host import find_tool, write_atomic
 from .debian import DebianArm64
 from .dtb import check_qemu_dtb, pack_dtb
 from .errors import BootError, ProbeError, QemuNotFoundError
-from .initramfs import Initramfs, write_atomic
+from .initramfs import Initramfs
 from .probe import Probe, parse_console, render_init
 from .report import BootReport
 
@@ -32,10 +32,8 @@ _CONSOLE_OPTIONS = ("-nographic", "-serial", "-display")
 
 def find_qemu(program: str = QEMU) -> str:
     """The path of the QEMU program, or raise ``QemuNotFoundError`` with the install hint."""
-    path = shutil.which(program)
-    if path is None:
-        raise QemuNotFoundError(f"{program} not found: {QEMU_HINT}")
-    return path
+    return find_tool(program, "qemu-system-arm",
+                     lambda tool, _: QemuNotFoundError(f"{tool} not found: {QEMU_HINT}"))
 
 
 def build_initramfs(busybox: Path, probe: Probe, out: Path) -> Path:

@@ -13,13 +13,14 @@ bytes; ``cc`` picks the compiler, and the matching objcopy is derived from its p
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from mica_jailhouse.diagnostics import ToolMissing, UserError
-from mica_testbed.jailhouse.header import write_headers
+
+from ..host import find_tool
+from .header import write_headers
 
 CFLAGS = ("-Wall", "-Wextra", "-Werror")
 
@@ -44,10 +45,7 @@ def objcopy_for(cc: str) -> str:
 
 def require(tool: str) -> str:
     """The path of ``tool``; raise ``ToolMissing`` (with the Debian package) if absent."""
-    path = shutil.which(tool)
-    if path is None:
-        raise ToolMissing(tool, PACKAGES.get(tool, tool))
-    return path
+    return find_tool(tool, PACKAGES.get(tool, tool), ToolMissing)
 
 
 def compile_commands(

@@ -18,10 +18,12 @@ from pathlib import Path
 import jinja2
 
 from mica_jailhouse.jailhouse import abi as _abi
-from mica_testbed.jailhouse import pci_ids
 
-#: templates/jailhouse-abi in the layer (this file is tools/mica_testbed/jailhouse/).
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "jailhouse-abi"
+from ..host import REPO_ROOT
+from . import pci_ids
+
+#: The templates of the headers.
+TEMPLATE_DIR = REPO_ROOT / "templates" / "jailhouse-abi"
 
 #: Paths relative to the include directory, in the order they are rendered.
 HEADER_FILES = (

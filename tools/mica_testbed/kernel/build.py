@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..host import cache_dir
 from .debsrc import SOURCE_PACKAGE, DebianSource, extract_source, fetch_source, resolve_version
 from .errors import KernelBuildError
 from .kconfig import (
@@ -42,7 +43,7 @@ from .kconfig import (
     read_config,
     render_fragment,
 )
-from .layer import MODULE_NAME, REPO_ROOT, KernelInputs, default_inputs
+from .layer import MODULE_NAME, KernelInputs, default_inputs
 from .patches import apply_patches
 from .run import require_tools, run_capture, run_logged
 
@@ -91,7 +92,7 @@ class KernelBuild:
 
 def default_cache_dir() -> Path:
     """``<repo>/.cache/kernel`` (git-ignored)."""
-    return REPO_ROOT / ".cache" / "kernel"
+    return cache_dir("kernel")
 
 
 def requested_options(inputs: KernelInputs | None = None) -> list[KconfigRequest]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from ..host import REPO_ROOT
+
 LAYER_DIR = REPO_ROOT / "meta-mica-jailhouse"
 KERNEL_FILES_DIR = LAYER_DIR / "recipes-kernel" / "linux" / "files"
 MODULE_DIR = LAYER_DIR / "recipes-kernel" / "uio-ivshmem" / "files"

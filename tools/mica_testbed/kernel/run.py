@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..host import find_tool
 from .errors import CommandError, MissingToolError
 
 # program -> Debian package that provides it
@@ -32,8 +32,7 @@ TAIL_LINES = 40
 def require_tools(tools: Mapping[str, str] = BUILD_TOOLS) -> None:
     """Raise ``MissingToolError`` for the first program that is not on PATH."""
     for tool, package in tools.items():
-        if shutil.which(tool) is None:
-            raise MissingToolError(tool, package)
+        find_tool(tool, package, MissingToolError)
 
 
 def run_logged(argv: Sequence[str | os.PathLike[str]], *, log: Path, what: str,
