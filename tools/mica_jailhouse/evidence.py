@@ -17,9 +17,10 @@ from . import artifacts, cells, derive
 from .diagnostics import UserError, Where
 from .dtb import MAX_DTB_BYTES, address_cells, decode_reg, parse
 from .fsutil import read_input, read_text
+from .geometry import Span
 from .jailhouse import cellfile
 from .jailhouse.raw import RawNonRootCell, RawSystem
-from .model import Span, System
+from .model import System
 
 
 @dataclass(frozen=True)

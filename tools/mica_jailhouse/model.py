@@ -10,39 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .diagnostics import Where
-from .units import human, hx
+from .geometry import Span, bdf_text
 
 LINUX = "linux"  # the root cell's name in peer lists
 
-
-def bdf_text(bdf: int) -> str:
-    """A PCI address as lspci writes it: bus:device.function."""
-    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
-
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """A physical address range [base, base + size)."""
-
-    base: int
-    size: int
-
-    @property
-    def end(self) -> int:
-        return self.base + self.size
-
-    @property
-    def last(self) -> int:
-        return self.base + self.size - 1
-
-    def overlaps(self, other: Span) -> bool:
-        return self.base < other.end and other.base < self.end
-
-    def contains(self, other: Span) -> bool:
-        return self.base <= other.base and other.end <= self.end
-
-    def __str__(self) -> str:
-        return f"{hx(self.base)}+{hx(self.size)} ({human(self.size)})"
+__all__ = ["LINUX", "Span", "bdf_text"]  # Span, bdf_text: from geometry, for the model's users
 
 
 @dataclass(frozen=True)
