@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
+from .dtread import MAX_DTB_BYTES
 from .emit.escape import bitbake_value
 from .fsutil import Terminated, read_input, terminate_as_exception, write_file
 from .load import load
@@ -76,7 +77,7 @@ def run_dtb(args: argparse.Namespace) -> int:
     base = None
     base_name = "QEMU's device tree"
     if args.base_dtb is not None:
-        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
+        base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
         base_name = str(args.base_dtb)
     tree = dtb.build(system, args.feature, base, base_name)
     out: Path = args.output or Path(derive.output_name(system.board.name, args.feature))
@@ -202,7 +203,7 @@ def run_generate(args: argparse.Namespace) -> int:
     _print_diags(diags)
     base = None
     if args.base_dtb is not None:
-        base = read_input(args.base_dtb, dtb.MAX_DTB_BYTES, "DTB")
+        base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
                              base_name=str(args.base_dtb or "QEMU's device tree"))

@@ -11,14 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import fdt
-
 from . import derive, external
-from .diagnostics import Diagnostic, InvalidSystem, UserError, Where, error
+from .diagnostics import Diagnostic, InvalidSystem, Where, error
+from .dtread import address_cells, decode_reg, parse
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Span, System
-
-MAX_DTB_BYTES = 16 << 20  # vendor DTBs are tens of KiB; Linux refuses more than 2 MiB
 
 
 def qemu_machine_argv(system: System, feature: str | None) -> list[str]:
@@ -37,23 +34,6 @@ def qemu_base_dtb(system: System, feature: str | None) -> bytes:
     return external.qemu_dumpdtb(qemu_machine_argv(system, feature))
 
 
-def parse(dtb: bytes, name: str) -> Any:
-    try:
-        tree = fdt.parse_dtb(dtb)
-    except Exception as exc:  # fdt raises bare Exceptions on bad input
-        raise UserError(f"{name}: not a valid DTB ({exc})") from None
-    if tree.root is None:  # the structure block starts with FDT_END
-        raise UserError(f"{name}: not a valid DTB (no root node)")
-    return tree
-
-
-def address_cells(tree: Any, path: str, default: tuple[int, int]) -> tuple[int, int]:
-    """(#address-cells, #size-cells) of the node at ``path``."""
-    a = tree.get_property("#address-cells", path)
-    s = tree.get_property("#size-cells", path)
-    return (a.value if a else default[0], s.value if s else default[1])
-
-
 def base_info(tree: Any) -> BaseInfo:
     root = address_cells(tree, "/", (2, 1))
     if tree.exist_node("/reserved-memory"):
@@ -63,21 +43,6 @@ def base_info(tree: Any) -> BaseInfo:
             reserved_memory_has_ranges=tree.exist_property("ranges", "/reserved-memory"),
         )
     return BaseInfo(root_cells=root)
-
-
-def decode_reg(words: list[int], cells: tuple[int, int]) -> list[Span]:
-    """A reg property's cells as spans."""
-    step = cells[0] + cells[1]
-    spans = []
-    for i in range(0, len(words) - step + 1, step):
-        base = 0
-        for w in words[i : i + cells[0]]:
-            base = (base << 32) | w
-        size = 0
-        for w in words[i + cells[0] : i + step]:
-            size = (size << 32) | w
-        spans.append(Span(base, size))
-    return spans
 
 
 def check_base(system: System, feature: str | None, tree: Any, name: str) -> list[Diagnostic]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import artifacts, cells, derive
 from .diagnostics import UserError, Where
-from .dtb import MAX_DTB_BYTES, address_cells, decode_reg, parse
+from .dtread import MAX_DTB_BYTES, address_cells, decode_reg, parse
 from .fsutil import read_input, read_text
 from .geometry import Span
 from .jailhouse import cellfile
