@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import boards, dtb, evidence, external
+from mica_jailhouse import artifacts, boards, dtb, evidence, external
 from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.cli import main
 from mica_jailhouse.evidence import ArtifactSet, CellFile, DtReservation
@@ -25,7 +25,7 @@ OPENEULER = Path(__file__).parent / "fixtures" / "openeuler"
 
 
 def generated(revision: int = 13) -> ArtifactSet:
-    return evidence.from_system(load(boards.builtin_path("qemu-a53")), revision)
+    return artifacts.described_set(load(boards.builtin_path("qemu-a53")), revision)
 
 
 # --- mutations of the (consistent) generated qemu-a53 set, one per diagnostic ------------
@@ -235,7 +235,7 @@ def test_generated_files_pass_the_check(revision: int, tmp_path: Path,
     assert capsys.readouterr().out.splitlines()[-1] == "check: 0 errors, 0 warnings"
     # The DTB as read back equals the one the check derives without QEMU.
     real = evidence.read_dtb(out / "qemu-jailhouse.dtb")
-    derived = evidence.from_system(system, revision).dtb
+    derived = artifacts.described_set(system, revision).dtb
     assert derived is not None
 
     def strip(r: DtReservation) -> tuple[object, ...]:

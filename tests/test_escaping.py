@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mica_jailhouse import boards, cells, evidence
+from mica_jailhouse import artifacts, boards, cells, evidence
 from mica_jailhouse.cli import main
 from mica_jailhouse.diagnostics import InvalidSystem, UserError
 from mica_jailhouse.emit import escape
@@ -143,7 +143,7 @@ def test_generate_refuses_options_that_would_break_the_conf(
 def test_import_quotes_names_from_a_binary_cell(tmp_path: Path) -> None:
     """A .cell's name is free bytes: it must not add keys to the YAML."""
     system = load(boards.builtin_path("qemu-a53"))
-    gen = evidence.from_system(system)
+    gen = artifacts.described_set(system)
     client = gen.cells[1]
     assert isinstance(client.config, RawNonRootCell)
     evil = "x\nextends: /etc/passwd"
@@ -190,7 +190,6 @@ cells:
 def test_the_edge_of_what_is_accepted_reaches_every_parser(tmp_path: Path) -> None:
     """The longest, oddest accepted names: gcc compiles the cells, dtc reads the DTS,
     configparser the MICA config, and qemuboot.conf holds the values literally."""
-    from mica_jailhouse import artifacts
     from mica_testbed.jailhouse.compiler import compile_config
     from support import need_tool
 

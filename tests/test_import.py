@@ -8,7 +8,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from mica_jailhouse import boards, cells, evidence
+from mica_jailhouse import artifacts, boards, cells
 from mica_jailhouse.checks import check_system
 from mica_jailhouse.cli import main
 from mica_jailhouse.evidence import ArtifactSet
@@ -21,7 +21,7 @@ from strategies import valid_systems
 
 
 def _reimport(system: System, revision: int, with_dtb: bool = False) -> System:
-    gen = evidence.from_system(system, revision)
+    gen = artifacts.described_set(system, revision)
     arts = ArtifactSet(cells=gen.cells, dtb=gen.dtb if with_dtb else None,
                        cmdline=gen.cmdline)
     return build(parse_yaml(import_system(arts), "imported.yaml"))

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mica_jailhouse import derive, evidence
+from mica_jailhouse import artifacts, derive
 from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.diagnostics import InvalidSystem, UserError
@@ -44,7 +44,7 @@ def test_random_layouts_never_crash(data: dict[str, Any]) -> None:
     assert "reserved-memory" in our_block(system, "jailhouse", BaseInfo())
     # What passes the description's checks also passes the cross-artifact check
     # that generate runs on its output: no gap between the two.
-    cross = check_artifacts(evidence.from_system(system))
+    cross = check_artifacts(artifacts.described_set(system))
     assert not has_errors(cross), "\n".join(map(str, cross))
     assert "/plugin/;" in overlay_source(system, None, BaseInfo())
 
@@ -85,4 +85,4 @@ def test_random_text_is_rejected_cleanly(text: str) -> None:
 def test_valid_layouts_pass_every_check(data: dict[str, Any]) -> None:
     system = build(parse_yaml(yaml.safe_dump(data), "valid.yaml"))
     assert check_system(system) == []
-    assert check_artifacts(evidence.from_system(system)) == []
+    assert check_artifacts(artifacts.described_set(system)) == []

@@ -12,12 +12,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from . import cells, derive, dtb
+from . import cells, derive, dtb, evidence
 from .checks import has_errors
+from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
 from .fsutil import read_input, replace_folder
+from .jailhouse import cellfile
 from .model import Cell, System
 from .units import MiB
 
@@ -70,13 +72,59 @@ def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
     ]
 
 
-def _cross_check(system: System, opts: Options) -> None:
-    """The generated set must pass the same cross-artifact check users run on
-    their boards; a failure here is a gap in the description's own checks."""
-    from . import evidence
-    from .checks.cross import check_artifacts
+def described_set(system: System, revision: int | None = None,
+                  cell_dir: str = DEFAULT_CELL_DIR) -> evidence.ArtifactSet:
+    """The artifact set the description implies, without running QEMU or dtc: what
+    ``check`` takes from a description for the artifacts a user did not give. The DTB
+    view is derived (phandles numbered in order, PSCI ``smc`` as the jailhouse feature
+    asks), not read from a built tree: ``generate`` checks the tree it builds."""
+    plans = cells.plans(system, revision)
+    files = [evidence.CellFile(f"{p.stem}.cell", p.config) for p in plans]
+    reservations = tuple(
+        evidence.DtReservation(r.node_name, (r.span,), r.no_map,
+                               (r.compatible,) if r.compatible else (), i + 1)
+        for i, r in enumerate(derive.reservations(system))
+    )
+    by_label = {r.label: v for r, v in zip(derive.reservations(system), reservations,
+                                           strict=True)}
+    rp = None
+    if derive.remoteproc_client(system) is not None:
+        rp = (by_label[derive.REMOTEPROC_POOL_LABEL], by_label[derive.REMOTEPROC_CLIENT_LABEL])
+    dtb_name = derive.output_name(system.board.name, FEATURE)
+    dt = evidence.DtView(dtb_name, system.board.cpus, (system.board.ram,), reservations, rp,
+                         derive.gicr_span(system, FEATURE), "smc")
+    cmd = evidence.parse_cmdline(" ".join(derive.kernel_cmdline(system)))
+    opts = Options(revision=revision, cell_dir=cell_dir)
+    confs = [
+        evidence.parse_mica_conf(mica_conf(system, cell, plan, opts), f"{plan.stem}.conf")
+        for cell, plan in zip(system.cells, plans[1:], strict=True)
+        if derive.is_mica_client(system, cell)
+    ]
+    return evidence.ArtifactSet(files, dt, cmd, confs, revision or system.hypervisor.revision)
 
-    diags = check_artifacts(evidence.from_system(system, opts.revision, opts.cell_dir))
+
+def written_set(out: list[Artifact], plans: list[cells.CellPlan],
+                revision: int) -> evidence.ArtifactSet:
+    """The views of what ``generate`` produced: the DTB it built, read back; each cell plan
+    as the bytes our encoder writes for it, read back; the .conf files and the command line
+    as written."""
+    by_role = {a.role: a for a in out if a.role not in LIST_ROLES}
+    return evidence.ArtifactSet(
+        cells=[evidence.CellFile(f"{p.stem}.cell",
+                                 cellfile.parse(cellfile.encode(p.config), f"{p.stem}.cell"))
+               for p in plans],
+        dtb=evidence.dt_view(by_role["dtb"].data, by_role["dtb"].name),
+        cmdline=evidence.parse_cmdline(by_role["cmdline"].data.decode()),
+        confs=[evidence.parse_mica_conf(a.data.decode(), a.name)
+               for a in out if a.role == "mica_conf"],
+        revision=revision,
+    )
+
+
+def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int) -> None:
+    """What was produced must pass the same cross-artifact check users run on
+    their boards; a failure here is a gap in the description's own checks."""
+    diags = check_artifacts(written_set(out, plans, revision))
     if has_errors(diags):
         raise InvalidSystem(diags)
 
@@ -93,11 +141,10 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
         Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
         Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
     ]
-    _cross_check(system, opts)
-    root = cells.root_plan(system, opts.revision)
+    plans = cells.plans(system, opts.revision)
+    root = plans[0]
     out.append(Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode()))
-    for cell in system.cells:
-        plan = cells.client_plan(system, cell, opts.revision)
+    for cell, plan in zip(system.cells, plans[1:], strict=True):
         out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
         if derive.is_mica_client(system, cell):
             out.append(Artifact("mica_conf", f"{plan.stem}.conf",
@@ -112,6 +159,7 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     out.append(Artifact("qemuboot", "qemuboot.conf", render(
         "qemuboot.conf.j2", system=system.name, source=source,
         variables=qemuboot_variables(system, dtb_name)).encode()))
+    _cross_check(out, plans, opts.revision or system.hypervisor.revision)
     return out
 
 

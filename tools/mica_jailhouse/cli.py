@@ -134,7 +134,7 @@ def _check_firmware(specs: Sequence[str], system: System | None,
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from . import evidence
+    from . import artifacts, evidence
     from .checks.cross import check_artifacts
 
     given = bool(args.cell or args.dtb or args.cmdline is not None or args.mica_conf
@@ -159,7 +159,7 @@ def run_check(args: argparse.Namespace) -> int:
         diags += check_system(system)
         if not has_errors(diags):
             # What the user did not give is taken from the description.
-            gen = evidence.from_system(system, args.revision)
+            gen = artifacts.described_set(system, args.revision)
             if not arts.cells:
                 arts.cells, arts.confs = gen.cells, arts.confs or gen.confs
                 described = frozenset(c.name for c in gen.cells)

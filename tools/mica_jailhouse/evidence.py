@@ -1,9 +1,10 @@
-"""The artifacts on a board, read into typed values for the cross-artifact check.
+"""The artifacts on a board, read into typed, read-only views for the cross-artifact check.
 
 ``check`` compares Jailhouse cells, the Linux DTB, the kernel command line
 and MICA configs with each other. Each can come from a file a user already
-has (read here) or be generated from a system description (``from_system``),
-so the same checks judge both.
+has (read here), from the bytes ``generate`` has just produced, or from a system
+description (``artifacts.described_set``), so the same checks judge all of them.
+This module reads; it imports nothing of the model or the generator.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import artifacts, cells, derive
 from .diagnostics import UserError, Where
 from .dtread import MAX_DTB_BYTES, address_cells, decode_reg, parse
 from .fsutil import read_input, read_text
 from .geometry import Span
 from .jailhouse import cellfile
 from .jailhouse.raw import RawNonRootCell, RawSystem
-from .model import System
 
 
 @dataclass(frozen=True)
@@ -205,34 +204,3 @@ def parse_mica_conf(text: str, name: str) -> MicaConf:
     if not values:
         raise UserError(f"{name}: no [Mica] section (not a MICA client config?)")
     return MicaConf(name, values, lines)
-
-
-# --- the same, generated from a description -----------------------------------------
-
-
-def from_system(system: System, revision: int | None = None,
-                cell_dir: str = "/usr/share/jailhouse/cells") -> ArtifactSet:
-    """The artifact set ``generate`` would write, without running QEMU or dtc."""
-    plans = cells.plans(system, revision)
-    files = [CellFile(f"{p.stem}.cell", p.config) for p in plans]
-    reservations = tuple(
-        DtReservation(r.node_name, (r.span,), r.no_map,
-                      (r.compatible,) if r.compatible else (), i + 1)
-        for i, r in enumerate(derive.reservations(system))
-    )
-    by_label = {r.label: v for r, v in zip(derive.reservations(system), reservations,
-                                           strict=True)}
-    rp = None
-    if derive.remoteproc_client(system) is not None:
-        rp = (by_label[derive.REMOTEPROC_POOL_LABEL], by_label[derive.REMOTEPROC_CLIENT_LABEL])
-    dtb_name = derive.output_name(system.board.name, "jailhouse")
-    dt = DtView(dtb_name, system.board.cpus, (system.board.ram,), reservations, rp,
-                derive.gicr_span(system, "jailhouse"), "smc")
-    cmd = parse_cmdline(" ".join(derive.kernel_cmdline(system)))
-    opts = artifacts.Options(revision=revision, cell_dir=cell_dir)
-    confs = [
-        parse_mica_conf(artifacts.mica_conf(system, cell, plan, opts), f"{plan.stem}.conf")
-        for cell, plan in zip(system.cells, plans[1:], strict=True)
-        if derive.is_mica_client(system, cell)
-    ]
-    return ArtifactSet(files, dt, cmd, confs, revision or system.hypervisor.revision)
