@@ -19,17 +19,11 @@ from .dtread import MAX_DTB_BYTES, address_cells, decode_reg, parse
 from .fsutil import read_input, read_text
 from .geometry import Span
 from .jailhouse import cellfile
-from .jailhouse.raw import RawNonRootCell, RawSystem
+from .jailhouse.view import CellFile
 
-
-@dataclass(frozen=True)
-class CellFile:
-    name: str  # file name as the user gave it (messages, MICA PedestalConf match)
-    config: RawSystem | RawNonRootCell
-
-    @property
-    def is_root(self) -> bool:
-        return isinstance(self.config, RawSystem)
+__all__ = ["ArtifactSet", "CellFile", "Cmdline", "DtReservation", "DtView", "MicaConf",
+           "dt_view", "memparse", "parse_cmdline", "parse_mica_conf", "read_cell", "read_dtb",
+           "read_mica_conf"]
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ import re
 from pathlib import PurePath
 
 from .cells import irq_pins
-from .checks.cell_config import entries
 from .diagnostics import UserError
 from .emit.escape import yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
 from .jailhouse.abi import ConType, MemFlag, PciType
 from .jailhouse.raw import RawNonRootCell, RawSystem
+from .jailhouse.view import entries
 from .model import Span, bdf_text
 from .units import hx, kernel_mem
 

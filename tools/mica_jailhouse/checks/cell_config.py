@@ -11,67 +11,14 @@ from dataclasses import dataclass
 
 from ..derive import mmconfig_window
 from ..diagnostics import Diagnostic, Where, error
-from ..evidence import CellFile
-from ..jailhouse.abi import MemFlag, PciType
-from ..jailhouse.raw import Memory, RawSystem
+from ..jailhouse.raw import RawSystem
+from ..jailhouse.view import CellFile, entries, ivshmem_indices
 from ..model import Span
 from ..units import PAGE
 from .sweep import overlapping
 
 GICD_SIZE = 0x10000
 GICR_STRIDE = 0x20000  # GICv3: RD_base + SGI_base frames per CPU
-
-
-@dataclass(frozen=True)
-class Entry:
-    cell: CellFile
-    index: int
-    mem: Memory
-
-    @property
-    def phys(self) -> Span:
-        return Span(self.mem.phys_start, self.mem.size)
-
-    @property
-    def virt(self) -> Span:
-        return Span(self.mem.virt_start, self.mem.size)
-
-    @property
-    def where(self) -> Where:
-        return Where(self.cell.name, 0, f"mem_regions[{self.index}]")
-
-    @property
-    def is_comm(self) -> bool:
-        return bool(self.mem.flags & MemFlag.COMM_REGION)
-
-    @property
-    def is_io(self) -> bool:
-        return bool(self.mem.flags & MemFlag.IO)
-
-    @property
-    def empty(self) -> bool:
-        return self.mem.size == 0
-
-    def describe(self) -> str:
-        return f"{self.phys}" if self.mem.phys_start == self.mem.virt_start else \
-            f"{self.phys} at guest {self.mem.virt_start:#x}"
-
-
-def entries(cell: CellFile) -> list[Entry]:
-    regions = cell.config.root_cell.memory_regions if isinstance(cell.config, RawSystem) \
-        else cell.config.cell.memory_regions
-    return [Entry(cell, i, m) for i, m in enumerate(regions)]
-
-
-def ivshmem_indices(cell: CellFile) -> set[int]:
-    """Indices of the memory regions that ivshmem devices point at."""
-    c = cell.config.root_cell if isinstance(cell.config, RawSystem) else cell.config.cell
-    out: set[int] = set()
-    for dev in c.pci_devices:
-        if dev.type == PciType.IVSHMEM:
-            out |= set(range(dev.shmem_regions_start,
-                             dev.shmem_regions_start + 2 + dev.shmem_peers))
-    return out
 
 
 @dataclass(frozen=True)

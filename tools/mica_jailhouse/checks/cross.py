@@ -15,9 +15,10 @@ from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, MicaConf
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import PciDevice, RawCell, RawSystem
+from ..jailhouse.view import Entry, entries, ivshmem_indices
 from ..model import Span, bdf_text
 from ..units import PAGE, hx, kernel_mem
-from .cell_config import Entry, check_cell, entries, ivshmem_indices, platform
+from .cell_config import check_cell, platform
 from .pci_scan import check_cell_slot0
 from .sweep import SpanIndex
 

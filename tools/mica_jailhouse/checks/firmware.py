@@ -14,18 +14,15 @@ The cell side comes from a description (diagnostics at YAML lines) or from a com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..client_image import ADDR_ANY, VIRTIO_ID_RPMSG, ClientImage
 from ..derive import MICA_RPMSG, mica_links
 from ..diagnostics import Diagnostic, Where, error
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import RawSystem
+from ..jailhouse.view import CellFile
 from ..model import Cell, Span, System
 from ..units import PAGE, hx
-
-if TYPE_CHECKING:  # evidence imports the checks package (to be untangled)
-    from ..evidence import CellFile
 
 ARM64_MACHINE = "EM_AARCH64"
 

@@ -15,16 +15,13 @@ non-root cell a warning, since its OS may scan differently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ..derive import MICA_RPMSG, mica_links
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..jailhouse.abi import PciType
 from ..jailhouse.raw import RawSystem
+from ..jailhouse.view import CellFile
 from ..model import LINUX, System, bdf_text
-
-if TYPE_CHECKING:  # evidence imports the checks package (to be untangled)
-    from ..evidence import CellFile
 
 WHY = ("the hypervisor answers all-ones for an empty 00:00.0, and Zephyr's PCI scan then "
        "takes bus 0 for a multi-function host bridge and skips it")
