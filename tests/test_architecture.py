@@ -1,0 +1,217 @@
+"""The package's layers (docs/architecture.md): imports only go down, and never in a circle.
+
+Every import counts, at module level, inside functions and under ``TYPE_CHECKING``: an import
+that is hidden from the interpreter's start-up still ties the two modules together.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "tools"
+PACKAGES = ("mica_jailhouse", "mica_testbed")
+
+#: Lowest first. A module may import modules of its own layer or of a lower one.
+#: A module is placed by its longest listed prefix.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("base", ("units", "diagnostics", "geometry", "fsutil", "external", "bootstrap")),
+    ("syntax", ("source", "dtread", "jailhouse.abi", "jailhouse.codec", "jailhouse.raw",
+                "jailhouse.cellfile", "oebuild")),
+    ("views", ("jailhouse.view", "evidence", "client_image")),
+    ("model", ("model", "boards", "load", "derive", "cells")),
+    ("checks", ("checks",)),
+    ("emitters", ("emit", "dtb", "memmap", "artifacts", "importer")),
+    ("commands", ("cli", "oebuild_cli", "__main__")),
+)
+#: Package roots (their __init__ only holds a docstring) belong to the lowest layer.
+ROOTS = {"mica_jailhouse", "mica_jailhouse.jailhouse", "mica_jailhouse.emit"}
+#: Checks judge views and the model; they read no file and drive no tool.
+CHECKS_MUST_NOT_IMPORT = ("source", "dtread", "jailhouse.cellfile", "jailhouse.codec",
+                          "fsutil", "external")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(TOOLS).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for pkg in PACKAGES for p in sorted((TOOLS / pkg).rglob("*.py"))}
+
+
+def _exists(name: str) -> bool:
+    base = TOOLS.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def imports(name: str, path: Path) -> Iterator[tuple[str, int]]:
+    """(imported project module, line) for every import in the file, wherever it stands."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in PACKAGES:
+                    yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if target.split(".")[0] not in PACKAGES:
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                yield (sub if _exists(sub) else target), node.lineno
+
+
+def graph() -> dict[str, list[tuple[str, int]]]:
+    return {name: sorted(set(imports(name, path))) for name, path in modules().items()}
+
+
+def layer_of(module: str) -> int:
+    if module.startswith("mica_testbed"):
+        return len(LAYERS)
+    if module in ROOTS:
+        return 0
+    local = module.removeprefix("mica_jailhouse.")
+    best, found = -1, None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (local == prefix or local.startswith(prefix + ".")) and len(prefix) > best:
+                best, found = len(prefix), index
+    if found is None:
+        raise AssertionError(f"{module}: in no layer; add it to LAYERS and docs/architecture.md")
+    return found
+
+
+def layer_name(index: int) -> str:
+    return LAYERS[index][0] if index < len(LAYERS) else "testbed"
+
+
+def test_every_module_has_a_layer() -> None:
+    for name in modules():
+        layer_of(name)
+
+
+def test_imports_only_go_down() -> None:
+    wrong = []
+    for name, deps in graph().items():
+        for dep, line in deps:
+            if layer_of(dep) > layer_of(name):
+                wrong.append(f"{modules()[name].relative_to(ROOT)}:{line}: {name} "
+                             f"({layer_name(layer_of(name))}) imports {dep} "
+                             f"({layer_name(layer_of(dep))})")
+    assert wrong == []
+
+
+def test_checks_import_no_reader_or_tool() -> None:
+    wrong = []
+    for name, deps in graph().items():
+        if not name.startswith("mica_jailhouse.checks"):
+            continue
+        for dep, line in deps:
+            local = dep.removeprefix("mica_jailhouse.")
+            if any(local == m or local.startswith(m + ".") for m in CHECKS_MUST_NOT_IMPORT):
+                wrong.append(f"{name}:{line} imports {dep}")
+    assert wrong == []
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycles() -> None:
+    edges = {name: [d for d, _ in deps if d != name] for name, deps in graph().items()}
+    cycle = find_cycle(edges)
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": ["b"], "b": []}) is None
+
+
+def test_an_upward_import_is_caught(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("def f():\n    from mica_jailhouse import cli\n")
+    assert list(imports("mica_jailhouse.checks.m", source)) == [("mica_jailhouse.cli", 2)]
+    assert layer_of("mica_jailhouse.cli") > layer_of("mica_jailhouse.checks.m")
+
+
+# --- what the layer's native recipe installs and needs ----------------------------------
+
+RECIPE = (ROOT / "meta-mica-jailhouse" / "recipes-devtools" / "mica-jailhouse-tools"
+          / "mica-jailhouse-tools-native_0.1.bb")
+#: Python distribution of each third-party module the generator imports, as the recipe names it.
+NATIVE_PACKAGES = {
+    "yaml": "python3-pyyaml-native",
+    "jinja2": "python3-jinja2-native",
+    "jsonschema": "python3-jsonschema-native",
+    "fdt": "python3-fdt-native",
+}
+#: Imported only by commands the recipe does not run (the oebuild switcher, check --firmware).
+NOT_AT_BUILD_TIME = {"ruamel", "elftools", "_typeshed"}  # _typeshed: for mypy only
+
+
+def third_party(package: str) -> set[str]:
+    stdlib = set(sys.stdlib_module_names)
+    found: set[str] = set()
+    for path in (TOOLS / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            found |= {n.split(".")[0] for n in names}
+    return {m for m in found if m and m not in stdlib and m not in PACKAGES}
+
+
+def test_the_native_recipe_installs_only_the_generator() -> None:
+    text = RECIPE.read_text()
+    assert "file://tools/mica_jailhouse " in text
+    assert "mica_testbed" not in text and "mica-testbed" not in text
+
+
+def test_the_native_recipe_depends_on_what_the_generator_imports() -> None:
+    needed = third_party("mica_jailhouse") - NOT_AT_BUILD_TIME
+    assert needed <= set(NATIVE_PACKAGES), f"map {needed - set(NATIVE_PACKAGES)} to a recipe"
+    rdepends = set(re.search(r'RDEPENDS:\$\{PN\} = "([^"]*)"', RECIPE.read_text(), re.S)
+                   .group(1).replace("\\", " ").split())  # type: ignore[union-attr]
+    assert {NATIVE_PACKAGES[m] for m in needed} <= rdepends
+
+
+def test_the_start_up_check_asks_for_what_the_generator_imports() -> None:
+    from mica_jailhouse.bootstrap import REQUIRED
+
+    needed = third_party("mica_jailhouse") - NOT_AT_BUILD_TIME
+    assert {m.split(".")[0] for m in REQUIRED} == needed
+
+
+def test_the_generator_never_imports_the_testbed() -> None:
+    for name, deps in graph().items():
+        if name.startswith("mica_jailhouse"):
+            assert not [d for d, _ in deps if d.startswith("mica_testbed")], name
