@@ -176,6 +176,21 @@ def write_file(path: Path, data: bytes | str, mode: int | None = None) -> Path:
     return target
 
 
+def make_folder(path: Path) -> None:
+    """Create ``path`` (and its parents) unless it is a folder already."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        try:
+            what = kind(os.stat(path).st_mode)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot use it as a folder ({reason(exc)})") from None
+        raise UserError(f"{path}: is {what}, not a folder (give a folder for the "
+                        "output)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create the folder ({reason(exc)})") from None
+
+
 def read_input(path: Path, limit: int = 16 * MiB, what: str = "file") -> bytes:
     """Read a whole input file: a regular file of at most ``limit`` bytes."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
