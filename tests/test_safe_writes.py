@@ -205,3 +205,12 @@ def test_client_config_onto_a_symlink_loop(tmp_path: Path, monkeypatch: pytest.M
         "mica-jailhouse: error: a: cannot use it as a folder (Too many levels of symbolic "
         "links)\n")
     assert listing(tmp_path) == ["a", "b"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to someone else")
+def test_root_keeps_the_owner_of_a_replaced_file(tmp_path: Path) -> None:
+    target = tmp_path / "x.txt"
+    target.write_text("old")
+    os.chown(target, 1234, 2345)
+    fsutil.write_file(target, "new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 2345)
