@@ -161,18 +161,39 @@ def switch(text: str, feature: str, *, name: str = "compile.yaml",
         return SwitchResult(text, ())
     new_text = editor.apply(data, layer if layer else None)
     # The edit must mean exactly the switched data, nothing else.
-    if _plain(load(new_text, name)) != _plain(data):
+    if _plain(load(new_text, name), name) != _plain(data, name):
         raise CompileYamlError(f"{name}: cannot switch this file exactly (its layout is "
                                "unusual): edit MCS_FEATURES and layers by hand")
     return SwitchResult(new_text, tuple(changes))
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value if isinstance(value, (int, float, bool, type(None))) else str(value)
+MAX_VALUES = 100_000  # with aliases expanded; oebuild's template has about 40
+
+
+def _plain(value: object, name: str) -> object:
+    """Plain data to compare; refuses alias bombs and aliases inside themselves."""
+    budget = [MAX_VALUES]
+    open_ids: set[int] = set()
+
+    def walk(v: object) -> object:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise CompileYamlError(f"{name}: more than {MAX_VALUES} values with aliases "
+                                   "expanded: not a compile.yaml")
+        if isinstance(v, (dict, list)):
+            if id(v) in open_ids:
+                raise CompileYamlError(f"{name}: an alias refers to a collection that "
+                                       "contains it: not a compile.yaml")
+            open_ids.add(id(v))
+            try:
+                if isinstance(v, dict):
+                    return {str(k): walk(x) for k, x in v.items()}
+                return [walk(x) for x in v]
+            finally:
+                open_ids.discard(id(v))
+        return v if isinstance(v, (int, float, bool, type(None))) else str(v)
+
+    return walk(value)
 
 
 class _TextEditor:
