@@ -104,3 +104,20 @@ def test_an_alias_bomb_is_refused_quickly(tmp_path: Path,
         "expanded: not a compile.yaml\n")
     assert path.read_text() == text
     assert sorted(os.listdir(tmp_path)) == ["compile.yaml"]
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param("a: " + "[" * 5000 + "]" * 5000 + "\n",
+                 "nested deeper than 64 levels: not a compile.yaml", id="deep"),
+    pytest.param("a: " + "9" * 10_000 + "\n",
+                 "invalid value (a number with more than 4300 digits)", id="long-number"),
+])
+def test_hostile_yaml_is_one_line(text: str, message: str, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "compile.yaml"
+    path.write_text(text)
+    for argv in (["switch", str(path), "--to", "jailhouse"], ["show", str(path)]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"mica-jailhouse-oebuild: error: {path}: {message}\n"
+    assert path.read_text() == text
+    assert sorted(os.listdir(tmp_path)) == ["compile.yaml"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .diagnostics import UserError
@@ -65,8 +66,25 @@ def _yaml() -> YAML:
     return yaml
 
 
+MAX_DEPTH = 64  # oebuild's template nests 3 deep
+
+
+def _check_depth(text: str, name: str) -> None:
+    """ruamel composes recursively: refuse deep nesting from the event stream first."""
+    depth = 0
+    for event in _yaml().parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise CompileYamlError(f"{name}: nested deeper than {MAX_DEPTH} levels: not a "
+                                       "compile.yaml")
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def load(text: str, name: str) -> CommentedMap:
     try:
+        _check_depth(text, name)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -74,6 +92,12 @@ def load(text: str, name: str) -> CommentedMap:
         raise CompileYamlError(f"{where}: not valid YAML: {exc.problem}") from None
     except YAMLError as exc:
         raise CompileYamlError(f"{name}: not valid YAML: {exc}") from None
+    except RecursionError:  # ruamel composes nested collections recursively
+        raise CompileYamlError(f"{name}: nested too deeply: not a compile.yaml") from None
+    except ValueError as exc:
+        why = "a number with more than 4300 digits" if "integer string conversion" in str(
+            exc) else str(exc).splitlines()[0]
+        raise CompileYamlError(f"{name}: invalid value ({why})") from None
     if not isinstance(data, CommentedMap):
         raise CompileYamlError(f"{name}: not a compile.yaml: the top level is not a mapping")
     local_conf = data.get("local_conf")
