@@ -214,3 +214,39 @@ def test_the_edge_of_what_is_accepted_reaches_every_parser(tmp_path: Path) -> No
     assert conf["Mica"]["ClientPath"] == "/lib/firmware/_z+1.-elf"
     qemuboot = items["qemuboot.conf"].decode()
     assert 'QB_MACHINE = "-machine virt,gic-version=3,highmem=on,' in qemuboot
+
+
+FREE_TEXT = [
+    ("name",), ("board", "name"), ("board", "qemu", "machine"), ("board", "qemu", "cpu"),
+    ("cells", "zephyr", "name"), ("cells", "zephyr", "firmware"),
+    ("cells", "zephyr", "memory", 0, "name"), ("board", "gic", "dt_path"),
+]
+SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+/@,")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(FREE_TEXT), HOSTILE)
+def test_free_text_is_refused_or_safe_in_every_format(field: tuple[str | int, ...],
+                                                      value: str) -> None:
+    """Whatever a free-text field holds, loading refuses it with a diagnostic, or it
+    is made of safe characters and every emitter that needs no QEMU renders it."""
+    from mica_jailhouse import artifacts
+    from mica_jailhouse.emit.cell_source import render_cell
+    from mica_jailhouse.load import _schema_diagnostics, build
+
+    data = yaml.safe_load(A53)
+    node = data
+    for part in field[:-1]:
+        node = node[part]
+    node[field[-1]] = value
+    doc = parse_yaml(yaml.safe_dump(data), "s.yaml")
+    if _schema_diagnostics(doc):
+        return
+    system = build(doc)
+    assert set(value) <= SAFE and value
+    for plan in cells.plans(system):
+        render_cell(system, plan)
+    for cell, plan in zip(system.cells, cells.plans(system)[1:], strict=True):
+        artifacts.mica_conf(system, cell, plan, artifacts.Options())
+    for key, text in artifacts.qemuboot_variables(system, "qemu-jailhouse.dtb"):
+        escape.bitbake_value(text, key)

@@ -111,3 +111,28 @@ def test_conf_parser(data: bytes) -> None:
 def test_switcher(data: bytes, feature: str) -> None:
     with contextlib.suppress(CompileYamlError):
         switch(data.decode("utf-8", errors="replace"), feature, name="fuzz.yaml")
+
+
+@pytest.fixture(scope="module")
+def elf_seed(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A small static ELF with a .resource_table section (host gcc)."""
+    gcc = need_tool("gcc", "gcc")
+    folder = tmp_path_factory.mktemp("elf")
+    (folder / "c.c").write_text(
+        '__attribute__((section(".resource_table"))) const unsigned int rsc[8] = {1, 1, 0, 0,'
+        ' 16, 7, 0, 0};\nvoid _start(void) { for (;;); }\n')
+    subprocess.run([gcc, "-nostdlib", "-static", "-o", str(folder / "c.elf"),
+                    str(folder / "c.c")], check=True, capture_output=True)
+    return (folder / "c.elf").read_bytes()
+
+
+@FUZZ
+@given(data=st.data())
+def test_elf_reader(elf_seed: bytes, data: st.DataObject,
+                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    from mica_jailhouse.client_image import read_client_image
+
+    path = tmp_path_factory.getbasetemp() / "fuzz.elf"
+    path.write_bytes(data.draw(mutated(elf_seed)))
+    with contextlib.suppress(UserError):
+        read_client_image(path)

@@ -198,3 +198,14 @@ def test_leftovers_of_killed_runs_are_swept(sets: dict[int, list[artifacts.Artif
         f".out.new-{dead}-notours", f".out.new-{os.getpid()}-0123456789ab", "out"])
     with external._scratch():
         assert not scratch.exists()
+
+
+def test_a_symlinked_output_folder_keeps_its_link(sets: dict[int, list[artifacts.Artifact]],
+                                                  tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "out").symlink_to("real")
+    write(sets, 13, tmp_path / "out")
+    write(sets, 14, tmp_path / "out")
+    assert os.readlink(tmp_path / "out") == "real"
+    assert complete_set(tmp_path / "real") == 14
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "real"]

@@ -180,7 +180,12 @@ def test_ctrl_c_at_any_time_exits_130_without_traceback(delay: float, tmp_path: 
     assert proc.returncode in (130, -signal.SIGINT)
     assert "Traceback" not in err
     assert err in ("", "mica-jailhouse: interrupted\n")
+    # Nothing, or (interrupted after the swap) the complete set: never a part of it.
     assert [p.name for p in tmp_path.iterdir()] in ([], ["out"])
+    if (tmp_path / "out").exists():
+        from test_generate_atomic import complete_set
+
+        assert complete_set(tmp_path / "out") == 13
 
 
 @pytest.mark.parametrize("setup, message", [

@@ -181,3 +181,36 @@ def test_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == (
         "mica-jailhouse: error: map.svg: cannot write in . (Read-only file system)\n")
     assert listing(tmp_path) == []
+
+
+def test_client_config_onto_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("mine\n")
+    assert main(["client-config", "qemu-a53", "-o", "afile"]) == 2
+    assert capsys.readouterr().err == (
+        "mica-jailhouse: error: afile: is a regular file, not a folder (give a folder for the "
+        "output)\n")
+    assert listing(tmp_path) == ["afile"]
+    assert (tmp_path / "afile").read_text() == "mine\n"
+
+
+def test_client_config_onto_a_symlink_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    assert main(["client-config", "qemu-a53", "-o", "a"]) == 2
+    assert capsys.readouterr().err == (
+        "mica-jailhouse: error: a: cannot use it as a folder (Too many levels of symbolic "
+        "links)\n")
+    assert listing(tmp_path) == ["a", "b"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to someone else")
+def test_root_keeps_the_owner_of_a_replaced_file(tmp_path: Path) -> None:
+    target = tmp_path / "x.txt"
+    target.write_text("old")
+    os.chown(target, 1234, 2345)
+    fsutil.write_file(target, "new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 2345)

@@ -84,3 +84,40 @@ def test_mode_and_symlink_are_kept(tmp_path: Path) -> None:
     assert 'MCS_FEATURES = "jailhouse"' in real.read_text()
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
     assert sorted(os.listdir(tmp_path)) == ["compile.yaml", "real.yaml"]
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    text = "a: &a [1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)) + \
+        'local_conf: |\n  MCS_FEATURES = "openamp"\n'
+    path = tmp_path / "compile.yaml"
+    path.write_text(text)
+    started = time.monotonic()
+    assert main(["switch", str(path), "--to", "jailhouse"]) == 2
+    assert time.monotonic() - started < 10
+    assert capsys.readouterr().err == (
+        f"mica-jailhouse-oebuild: error: {path}: more than 100000 values with aliases "
+        "expanded: not a compile.yaml\n")
+    assert path.read_text() == text
+    assert sorted(os.listdir(tmp_path)) == ["compile.yaml"]
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param("a: " + "[" * 5000 + "]" * 5000 + "\n",
+                 "nested deeper than 64 levels: not a compile.yaml", id="deep"),
+    pytest.param("a: " + "9" * 10_000 + "\n",
+                 "invalid value (a number with more than 4300 digits)", id="long-number"),
+])
+def test_hostile_yaml_is_one_line(text: str, message: str, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "compile.yaml"
+    path.write_text(text)
+    for argv in (["switch", str(path), "--to", "jailhouse"], ["show", str(path)]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"mica-jailhouse-oebuild: error: {path}: {message}\n"
+    assert path.read_text() == text
+    assert sorted(os.listdir(tmp_path)) == ["compile.yaml"]

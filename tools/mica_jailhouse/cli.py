@@ -18,7 +18,7 @@ from .checks import check_system, has_errors
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
 from .dtread import MAX_DTB_BYTES
 from .emit.escape import bitbake_value
-from .fsutil import Terminated, read_input, terminate_as_exception, write_file
+from .fsutil import Terminated, make_folder, read_input, terminate_as_exception, write_file
 from .load import load
 from .model import System
 
@@ -255,7 +255,7 @@ def run_client_config(args: argparse.Namespace) -> int:
     _print_diags(diags)
     cell = client.pick_cell(system, args.cell)
     files = client.render_client(system, cell)
-    args.output.mkdir(parents=True, exist_ok=True)
+    make_folder(args.output)
     for name, text in files.items():
         write_file(args.output / name, text)
     print(f"{system.file}: {', '.join(files)} for cell {cell.name} written to {args.output}")

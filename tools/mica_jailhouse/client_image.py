@@ -126,10 +126,22 @@ def read_client_image(path: Path) -> ClientImage:
                                 "give the .elf, not a raw .bin)")
             f.seek(0)
             elf = ELFFile(f)
+            size = path.stat().st_size
+            loads = [(i, ph) for i, ph in enumerate(elf.iter_segments())
+                     if ph["p_type"] == "PT_LOAD"]
+            for i, ph in loads:  # pyelftools would read (or allocate) past the end
+                if ph["p_offset"] + ph["p_filesz"] > size:
+                    raise UserError(f"{path}: segment {i} ({ph['p_filesz']} bytes at offset "
+                                    f"{ph['p_offset']}) lies past the end of the file "
+                                    f"({size} bytes): not a readable ELF image")
             segments = tuple(
                 Segment(i, ph["p_paddr"], ph["p_filesz"], ph["p_memsz"], ph.data())
-                for i, ph in enumerate(elf.iter_segments()) if ph["p_type"] == "PT_LOAD")
+                for i, ph in loads)
             section = elf.get_section_by_name(".resource_table")
+            if section is not None and section["sh_type"] != "SHT_NOBITS" and \
+                    section["sh_offset"] + section["sh_size"] > size:
+                raise UserError(f"{path}: section .resource_table lies past the end of the "
+                                f"file ({size} bytes): not a readable ELF image")
             table = None if section is None else parse_resource_table(
                 section.data(), section["sh_addr"])
             return ClientImage(path.name, elf.header["e_entry"], elf.header["e_machine"],

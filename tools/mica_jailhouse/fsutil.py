@@ -140,15 +140,20 @@ def write_file(path: Path, data: bytes | str, mode: int | None = None) -> Path:
     """Replace ``path`` atomically with ``data``; return the file written.
 
     ``mode``: for a new file (default 0644 less the umask); a replaced file
-    keeps its own mode.
+    keeps its own mode (and owner, where we may change it).
     """
     payload = data.encode() if isinstance(data, str) else data
     target, old_mode = resolve_target(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise UserError(f"{path}: folder {folder} does not exist (create it first)")
+    owner = None
     if old_mode is not None:
         new_mode = old_mode
+        with contextlib.suppress(OSError):
+            st = os.stat(target)
+            if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                owner = (st.st_uid, st.st_gid)
     else:
         new_mode = (DEFAULT_MODE if mode is None else mode) & ~_umask()
     try:
@@ -160,6 +165,9 @@ def write_file(path: Path, data: bytes | str, mode: int | None = None) -> Path:
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
                 f.flush()
+                if owner is not None:  # keep the owner where we may (root)
+                    with contextlib.suppress(OSError):
+                        os.fchown(f.fileno(), *owner)
                 os.fchmod(f.fileno(), new_mode)
                 os.fsync(f.fileno())
             # The target may have changed since we looked: check again.
@@ -174,6 +182,21 @@ def write_file(path: Path, data: bytes | str, mode: int | None = None) -> Path:
             os.unlink(tmp)
         raise
     return target
+
+
+def make_folder(path: Path) -> None:
+    """Create ``path`` (and its parents) unless it is a folder already."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        try:
+            what = kind(os.stat(path).st_mode)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot use it as a folder ({reason(exc)})") from None
+        raise UserError(f"{path}: is {what}, not a folder (give a folder for the "
+                        "output)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create the folder ({reason(exc)})") from None
 
 
 def read_input(path: Path, limit: int = 16 * MiB, what: str = "file") -> bytes:

@@ -30,6 +30,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .diagnostics import UserError
@@ -65,8 +66,25 @@ def _yaml() -> YAML:
     return yaml
 
 
+MAX_DEPTH = 64  # oebuild's template nests 3 deep
+
+
+def _check_depth(text: str, name: str) -> None:
+    """ruamel composes recursively: refuse deep nesting from the event stream first."""
+    depth = 0
+    for event in _yaml().parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise CompileYamlError(f"{name}: nested deeper than {MAX_DEPTH} levels: not a "
+                                       "compile.yaml")
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def load(text: str, name: str) -> CommentedMap:
     try:
+        _check_depth(text, name)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -74,6 +92,12 @@ def load(text: str, name: str) -> CommentedMap:
         raise CompileYamlError(f"{where}: not valid YAML: {exc.problem}") from None
     except YAMLError as exc:
         raise CompileYamlError(f"{name}: not valid YAML: {exc}") from None
+    except RecursionError:  # ruamel composes nested collections recursively
+        raise CompileYamlError(f"{name}: nested too deeply: not a compile.yaml") from None
+    except ValueError as exc:
+        why = "a number with more than 4300 digits" if "integer string conversion" in str(
+            exc) else str(exc).splitlines()[0]
+        raise CompileYamlError(f"{name}: invalid value ({why})") from None
     if not isinstance(data, CommentedMap):
         raise CompileYamlError(f"{name}: not a compile.yaml: the top level is not a mapping")
     local_conf = data.get("local_conf")
@@ -161,18 +185,39 @@ def switch(text: str, feature: str, *, name: str = "compile.yaml",
         return SwitchResult(text, ())
     new_text = editor.apply(data, layer if layer else None)
     # The edit must mean exactly the switched data, nothing else.
-    if _plain(load(new_text, name)) != _plain(data):
+    if _plain(load(new_text, name), name) != _plain(data, name):
         raise CompileYamlError(f"{name}: cannot switch this file exactly (its layout is "
                                "unusual): edit MCS_FEATURES and layers by hand")
     return SwitchResult(new_text, tuple(changes))
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value if isinstance(value, (int, float, bool, type(None))) else str(value)
+MAX_VALUES = 100_000  # with aliases expanded; oebuild's template has about 40
+
+
+def _plain(value: object, name: str) -> object:
+    """Plain data to compare; refuses alias bombs and aliases inside themselves."""
+    budget = [MAX_VALUES]
+    open_ids: set[int] = set()
+
+    def walk(v: object) -> object:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise CompileYamlError(f"{name}: more than {MAX_VALUES} values with aliases "
+                                   "expanded: not a compile.yaml")
+        if isinstance(v, (dict, list)):
+            if id(v) in open_ids:
+                raise CompileYamlError(f"{name}: an alias refers to a collection that "
+                                       "contains it: not a compile.yaml")
+            open_ids.add(id(v))
+            try:
+                if isinstance(v, dict):
+                    return {str(k): walk(x) for k, x in v.items()}
+                return [walk(x) for x in v]
+            finally:
+                open_ids.discard(id(v))
+        return v if isinstance(v, (int, float, bool, type(None))) else str(v)
+
+    return walk(value)
 
 
 class _TextEditor:

@@ -58,6 +58,9 @@ def compile_commands(
     ]
 
 
+TIMEOUT = 120.0  # a cell compiles in well under a second
+
+
 def compile_config(
     source: Path, revision: int, output: Path | None = None, cc: str = "gcc"
 ) -> bytes:
@@ -71,7 +74,12 @@ def compile_config(
         write_headers(revision, include)
         cell = work / (source.stem + ".cell")
         for argv in compile_commands(source, work / (source.stem + ".o"), cell, include, cc):
-            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            try:
+                done = subprocess.run(argv, capture_output=True, text=True, check=False,
+                                      timeout=TIMEOUT, errors="replace")
+            except subprocess.TimeoutExpired:
+                raise CompileError(f"{source}: {argv[0]} did not finish in {TIMEOUT:g} s "
+                                   "(stopped it)") from None
             if done.returncode != 0:
                 raise CompileError(
                     f"{source}: {argv[0]} failed (exit {done.returncode}):\n{done.stderr.strip()}"
