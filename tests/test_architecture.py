@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("model", "boards", "load", "derive", "cells")),
     ("checks", ("checks",)),
     ("emitters", ("emit", "dtb", "memmap", "artifacts", "importer")),
-    ("commands", ("cli", "oebuild_cli", "__main__")),
+    ("commands", ("commands", "cli", "oebuild_cli", "__main__")),
 )
 #: Package roots (their __init__ only holds a docstring) belong to the lowest layer.
 ROOTS = {"mica_jailhouse", "mica_jailhouse.jailhouse", "mica_jailhouse.emit"}

@@ -9,23 +9,23 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
+from .commands import EXIT_USER, guard
 from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
 from .dtread import MAX_DTB_BYTES
 from .emit.escape import bitbake_value
-from .fsutil import Terminated, make_folder, read_input, terminate_as_exception, write_file
+from .fsutil import make_folder, read_input, write_file
 from .load import load
 from .model import System
 
 if TYPE_CHECKING:
     from . import evidence
 
-EXIT_USER = 2
 
 
 def load_checked(spec: str, *, werror: bool = False) -> tuple[System, list[Diagnostic]]:
@@ -363,35 +363,11 @@ def main_parser() -> argparse.ArgumentParser:
     return p
 
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-
-
-def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
-                prog: str) -> int:
-    """Run a command; map what it raises to a message and an exit code (the one place)."""
-    try:
-        with terminate_as_exception():
-            return func(args)
-    except InvalidSystem as exc:
-        _print_diags(exc.diagnostics)
-        print(f"{prog}: {summary(exc.diagnostics)}; nothing written", file=sys.stderr)
-        return EXIT_USER
-    except UserError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return EXIT_USER
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated as exc:
-        print(f"{prog}: terminated", file=sys.stderr)
-        return 128 + int(exc.args[0])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = main_parser().parse_args(argv)
-    return run_guarded(args.func, args, "mica-jailhouse")
+    return guard(args.func, args, "mica-jailhouse")
 
 
 def create_dtb_main(argv: Sequence[str] | None = None) -> int:
     args = dtb_parser("create_dtb.py").parse_args(argv)
-    return run_guarded(run_dtb, args, "create_dtb.py")
+    return guard(run_dtb, args, "create_dtb.py")

@@ -49,7 +49,7 @@ _ASSIGNMENT = re.compile(
 )
 
 
-class CompileYamlError(Exception):
+class CompileYamlError(UserError):
     """The file cannot be switched (not YAML, or not a compile.yaml)."""
 
 

@@ -1,28 +1,24 @@
 """Command line of tools/mica-jailhouse-oebuild (printing and exit codes only).
 
-Exit codes follow the main CLI: 0 success, 2 user error (unreadable or
+Exit codes are the main CLI's (``commands.guard``): 0 success, 2 user error (unreadable or
 unparsable file, bad arguments).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .fsutil import Terminated, terminate_as_exception
+from .commands import guard
 from .oebuild import (
     DEFAULT_LAYER,
     FEATURES,
-    CompileYamlError,
     current_features,
     load,
     read_compile_yaml,
     switch_file,
 )
-
-EXIT_USER = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,20 +61,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Entry for the main CLI: runs the chosen command, maps errors to exit 2."""
-    try:
-        with terminate_as_exception():
-            code: int = args.oebuild_func(args)
-    except CompileYamlError as exc:
-        print(f"mica-jailhouse-oebuild: error: {exc}", file=sys.stderr)
-        return EXIT_USER
-    except KeyboardInterrupt:
-        print("mica-jailhouse-oebuild: interrupted", file=sys.stderr)
-        return 130
-    except Terminated as exc:
-        print("mica-jailhouse-oebuild: terminated", file=sys.stderr)
-        return 128 + int(exc.args[0])
-    return code
+    """Entry for the main CLI: runs the chosen command (exit codes: ``commands.guard``)."""
+    return guard(args.oebuild_func, args, "mica-jailhouse-oebuild")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from mica_jailhouse.cli import run_guarded
+from mica_jailhouse.commands import guard
 
 from . import demo
 
@@ -29,4 +29,4 @@ def main_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = main_parser().parse_args(argv)
-    return run_guarded(args.func, args, "mica-testbed")
+    return guard(args.func, args, "mica-testbed")

@@ -3,7 +3,8 @@
 The boot uses Debian's real arm64 kernel (fetched once into .cache/) with a
 busybox initramfs, the generated DTB and the derived QEMU command line, and
 prints a short verdict: what was written, what the kernel reserved, how many
-CPUs came up.
+CPUs came up. Exit codes: 0 PASS, 3 FAIL (the kernel disagrees with the description),
+2 a user error (bad description, missing tool, failed boot), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mica_jailhouse import artifacts, derive, dtb
-from mica_jailhouse.cli import load_checked, run_guarded
+from mica_jailhouse.cli import load_checked
+from mica_jailhouse.commands import EXIT_FAILED, guard
 from mica_jailhouse.diagnostics import UserError, summary
 
 from .boot import BootHarnessError, DebianArm64, fetch_debian_arm64, run_probe
@@ -78,14 +80,14 @@ def run(args: argparse.Namespace) -> int:
     failed = [f for f in findings if not f.ok]
     print("verdict: " + ("PASS: the kernel sees the layout the description asks for"
                          if not failed else f"FAIL: {len(failed)} finding(s) disagree"))
-    return 0 if not failed else 1
+    return 0 if not failed else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="mica-testbed demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(p)
-    return run_guarded(run, p.parse_args(argv), "mica-testbed demo")
+    return guard(run, p.parse_args(argv), "mica-testbed demo")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeAlias
 
+from mica_jailhouse.diagnostics import UserError
 from mica_jailhouse.jailhouse.abi import Bits, Scalar, Struct
 
 Value: TypeAlias = "int | bytes | tuple[int, ...] | Record | tuple[Record, ...]"
@@ -27,7 +28,7 @@ Record: TypeAlias = "dict[str, Value]"
 _CODES = {"__u8": "B", "__u16": "H", "__u32": "I", "__u64": "Q"}
 
 
-class EncodeError(ValueError):
+class EncodeError(UserError, ValueError):
     """A record does not fit the layout (missing field, value out of range)."""
 
 

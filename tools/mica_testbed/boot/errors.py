@@ -6,9 +6,11 @@ and print its one-line message; each subclass names the stage that failed.
 
 from __future__ import annotations
 
+from mica_jailhouse.diagnostics import UserError
 
-class BootHarnessError(Exception):
-    """Base of every error the boot harness raises on purpose."""
+
+class BootHarnessError(UserError):
+    """Base of every error the boot harness raises on purpose (a ``UserError``: exit 2)."""
 
 
 class DebianFetchError(BootHarnessError):

@@ -1,8 +1,9 @@
 """``python -m mica_testbed.kernel``: build the test kernel and uio_ivshmem.ko, print paths.
 
 Exit status: 0 when built and every requested option and a warning-free module were
-obtained; 1 when built but a config option was dropped or the module warned (listed on
-stderr); 2 when the build could not be made (one-line reason, and the log to read).
+obtained; 3 (``commands.EXIT_FAILED``) when built but a config option was dropped or the module
+warned (listed on stderr); 2 when the build could not be made (one-line reason, and the log to
+read).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+from mica_jailhouse.commands import EXIT_FAILED
 
 from .build import build_kernel, default_cache_dir, fragment_mismatches
 from .errors import KernelBuildError
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return EXIT_FAILED if problems else 0
 
 
 if __name__ == "__main__":

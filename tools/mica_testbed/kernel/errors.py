@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mica_jailhouse.diagnostics import UserError
 
-class KernelBuildError(Exception):
-    """Base of every error the kernel builder raises on purpose."""
+
+class KernelBuildError(UserError):
+    """Base of every error the kernel builder raises on purpose (a ``UserError``: exit 2)."""
 
 
 class KernelEnvironmentError(KernelBuildError):
