@@ -6,11 +6,14 @@ that is hidden from the interpreter's start-up still ties the two modules togeth
 
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
@@ -215,3 +218,29 @@ def test_the_generator_never_imports_the_testbed() -> None:
     for name, deps in graph().items():
         if name.startswith("mica_jailhouse"):
             assert not [d for d, _ in deps if d.startswith("mica_testbed")], name
+
+
+def test_every_command_has_the_plugin_shape_and_a_description() -> None:
+    from mica_jailhouse import cli
+
+    for command in cli.COMMANDS:
+        assert isinstance(command.name, str) and isinstance(command.help, str)
+        assert callable(command.setup_parser) and callable(command.run)
+        assert command.__doc__ and command.__doc__.strip(), command.name
+    parser = cli.main_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == sorted(c.name for c in cli.COMMANDS)
+    assert all(s.description for s in sub.choices.values())
+
+
+def test_version_is_pyproject_s(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    from mica_jailhouse import __version__, cli
+
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        assert tomllib.load(f)["project"]["version"] == __version__
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"mica-jailhouse {__version__}\n"

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mica_jailhouse import artifacts, derive, dtb
-from mica_jailhouse.cli import load_checked
 from mica_jailhouse.commands import EXIT_FAILED, guard
+from mica_jailhouse.commands.common import load_checked
 from mica_jailhouse.diagnostics import UserError, summary
 
 from .boot import BootHarnessError, DebianArm64, fetch_debian_arm64, run_probe

@@ -1,0 +1,27 @@
+"""Print runqemu's QB_* settings for the system, from the same derivation as the DTB.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import derive
+from ..emit.escape import bitbake_value
+from .common import load_checked
+
+name = "qemuboot"
+help = "print runqemu's QB_* settings for the system"
+
+
+def setup_parser(b: argparse.ArgumentParser) -> None:
+    b.add_argument("system")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import artifacts
+
+    system, _ = load_checked(args.system)
+    name = derive.output_name(system.board.name, artifacts.FEATURE)
+    for key, value in artifacts.qemuboot_variables(system, name):
+        print(f'{key} = "{bitbake_value(value, key)}"')
+    return 0
