@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from . import cells, derive, dtb, evidence
+from . import cells, derive, dtb, evidence, mica
 from .checks import has_errors
 from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
@@ -24,8 +24,8 @@ from .model import Cell, System
 from .units import MiB
 
 FEATURE = "jailhouse"
-DEFAULT_CELL_DIR = "/usr/share/jailhouse/cells"
-DEFAULT_FIRMWARE_DIR = "/lib/firmware"
+DEFAULT_CELL_DIR = mica.CELL_DIR
+DEFAULT_FIRMWARE_DIR = mica.FIRMWARE_DIR
 
 
 @dataclass(frozen=True)

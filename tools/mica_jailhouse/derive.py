@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import mica
 from .model import LINUX, Span
 from .units import PAGE, MiB, kernel_mem
 
@@ -65,7 +66,7 @@ REMOTEPROC_POOL_LABEL = "client_os_dma_memory_region"
 REMOTEPROC_CLIENT_LABEL = "client_os_reserved"
 
 
-MICA_RPMSG = 0x4001  # the ivshmem protocol of MICA's RPMsg link
+MICA_RPMSG = mica.RPMSG_PROTOCOL  # the ivshmem protocol of MICA's RPMsg link
 
 
 def mica_links(system: System, cell: Cell) -> list[IvshmemLink]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from . import mica
 from .cells import irq_pins
 from .diagnostics import UserError
 from .emit.escape import yaml_scalar
@@ -106,15 +107,16 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
                 if (cd.domain, cd.bdf) == (d.domain, d.bdf):
                     peers[cd.shmem_dev_id] = keys[id(cf)]
         out_size = shm[2].mem.size if len(shm) > 2 else 0
+        rpmsg = d.shmem_protocol == mica.RPMSG_PROTOCOL
         links.append(dict(
-            key=_key("rpmsg" if d.shmem_protocol == 0x4001 else f"link{i}", link_keys),
+            key=_key("rpmsg" if rpmsg else f"link{i}", link_keys),
             protocol=f"0x{d.shmem_protocol:04x}",
             bdf=bdf_text(d.bdf),
             peers=", ".join(yaml_scalar(peers[k]) for k in sorted(peers)),
             state_base=hx(shm[0].mem.phys_start), state_size=hx(shm[0].mem.size),
             rw_base=hx(shm[1].mem.phys_start), rw_size=hx(shm[1].mem.size),
             output_size=hx(out_size) if out_size else "",
-            dma_pool=_dma_pool(arts, shm[1].phys) if d.shmem_protocol == 0x4001 else "",
+            dma_pool=_dma_pool(arts, shm[1].phys) if rpmsg else "",
         ))
     mem = arts.cmdline.mem if arts.cmdline else None
     sources = ", ".join(c.name for c in arts.cells) + (f", {arts.dtb.name}" if arts.dtb else "")

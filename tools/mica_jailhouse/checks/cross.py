@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from .. import mica
 from ..cells import irq_pins, ivshmem_irq
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, MicaConf
@@ -22,7 +23,8 @@ from .cell_config import check_cell, platform
 from .pci_scan import check_cell_slot0
 from .sweep import SpanIndex
 
-MICA_RPMSG = 0x4001
+MICA_RPMSG = mica.RPMSG_PROTOCOL
+
 
 
 def raw(cell: CellFile) -> RawCell:
@@ -442,11 +444,12 @@ def _mica(arts: ArtifactSet) -> list[Diagnostic]:
         rpmsg = [i for i, d in _ivshmem_devices(cell) if d.shmem_protocol == MICA_RPMSG]
         if len(rpmsg) > 1:
             diags.append(error(at(cell, f"pci_devices[{rpmsg[1]}]"),
-                               f"{len(rpmsg)} ivshmem devices with protocol 0x4001; MICA drives "
-                               "exactly one per client", "keep one RPMsg link per client"))
+                               f"{len(rpmsg)} ivshmem devices with protocol {MICA_RPMSG:#06x}; "
+                               "MICA drives exactly one per client",
+                               "keep one RPMsg link per client"))
         elif not rpmsg and any(_conf_cell(arts, c) is cell for c in arts.confs):
             diags.append(error(at(cell, "pci_devices"), "no ivshmem device with protocol "
-                               "0x4001: MICA cannot talk to this client",
+                               f"{MICA_RPMSG:#06x}: MICA cannot talk to this client",
                                "add the RPMsg ivshmem link"))
     for conf in arts.confs:
         if conf.values.get("Pedestal") != "jailhouse":

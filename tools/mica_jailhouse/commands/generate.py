@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import mica
 from ..diagnostics import summary
 from ..dtread import MAX_DTB_BYTES
 from ..fsutil import read_input
@@ -23,9 +24,9 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
     g.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     g.add_argument("--revision", type=int, choices=(13, 14),
                    help="Jailhouse config revision (default: the description's)")
-    g.add_argument("--cell-dir", default="/usr/share/jailhouse/cells",
+    g.add_argument("--cell-dir", default=mica.CELL_DIR,
                    help="where the .cell files are installed on the target (MICA PedestalConf)")
-    g.add_argument("--firmware-dir", default="/lib/firmware",
+    g.add_argument("--firmware-dir", default=mica.FIRMWARE_DIR,
                    help="where client images are installed on the target (MICA ClientPath)")
     g.add_argument("--base-dtb", type=Path, metavar="FILE",
                    help="add our nodes to this DTB instead of QEMU's")
