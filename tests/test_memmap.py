@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mica_jailhouse import boards, cells, cli, derive, memmap
+from mica_jailhouse.emit import memmap_svg
 from mica_jailhouse.jailhouse.abi import MemFlag
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import LINUX, Span, System
@@ -48,7 +49,7 @@ def test_table_golden(board: str, update_golden: bool) -> None:
 @pytest.mark.parametrize("board", BOARDS)
 def test_svg_golden(board: str, update_golden: bool) -> None:
     system = _system(board)
-    check_golden(GOLDEN / f"{board}.svg", memmap.svg(system, memmap.rows(system)),
+    check_golden(GOLDEN / f"{board}.svg", memmap_svg.svg(system, memmap.rows(system)),
                  update_golden)
 
 
@@ -60,7 +61,7 @@ def test_cli_prints_the_table_and_writes_the_svg(board: str, tmp_path: Path,
     system = _system(board)
     rows = memmap.rows(system)
     assert capsys.readouterr().out == memmap.table(system, rows)
-    assert out.read_text() == memmap.svg(system, rows)
+    assert out.read_text() == memmap_svg.svg(system, rows)
     assert [p.name for p in tmp_path.iterdir()] == ["map.svg"]  # no temporary left behind
 
 
@@ -81,7 +82,7 @@ def test_rows_are_in_address_order_containers_first(board: str) -> None:
 def test_deterministic(board: str) -> None:
     a, b = _system(board), _system(board)
     assert memmap.table(a, memmap.rows(a)) == memmap.table(b, memmap.rows(b))
-    assert memmap.svg(a, memmap.rows(a)) == memmap.svg(b, memmap.rows(b))
+    assert memmap_svg.svg(a, memmap.rows(a)) == memmap_svg.svg(b, memmap.rows(b))
 
 
 def _check_complete(system: System, rows: list[memmap.Row]) -> None:
@@ -162,7 +163,7 @@ def test_qemu_a53_owners_flags_and_nesting() -> None:
 def test_svg_parses_and_labels_every_row(board: str) -> None:
     system = _system(board)
     rows = memmap.rows(system)
-    root = ET.fromstring(memmap.svg(system, rows))
+    root = ET.fromstring(memmap_svg.svg(system, rows))
     assert root.tag == f"{SVG}svg"
     assert root.findtext(f"{SVG}title") == f"{system.name}: memory map"
     groups = root.findall(f"{SVG}g[@class='row']")
@@ -201,7 +202,7 @@ def test_random_valid_layouts_map_completely(data: dict[str, object]) -> None:
     assert keys == sorted(keys)
     _check_complete(system, rows)
     assert memmap.table(system, rows).count("\n") == len(rows) + 5
-    ET.fromstring(memmap.svg(system, rows))
+    ET.fromstring(memmap_svg.svg(system, rows))
 
 
 spans = st.builds(Span, st.integers(0, 64), st.integers(0, 16))

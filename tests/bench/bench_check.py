@@ -26,6 +26,7 @@ from mica_jailhouse import artifacts, boards, memmap
 from mica_jailhouse.checks import SYSTEM_CHECKS, check_system, has_errors
 from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.diagnostics import Where
+from mica_jailhouse.emit import memmap_svg
 from mica_jailhouse.load import load
 from mica_jailhouse.model import CellMemory, Span, System
 
@@ -127,7 +128,7 @@ def main() -> int:
         if args.map:
             t_rows, rows = best(1, memmap.rows, full)
             t_table, _ = best(1, memmap.table, full, rows)
-            t_svg, _ = best(1, memmap.svg, full, rows)
+            t_svg, _ = best(1, memmap_svg.svg, full, rows)
             print(f"  memmap: rows {t_rows * 1e3:.0f}ms, table {t_table * 1e3:.0f}ms, "
                   f"svg {t_svg * 1e3:.0f}ms")
     return 0

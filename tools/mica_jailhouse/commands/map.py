@@ -21,11 +21,12 @@ def setup_parser(mp: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import memmap
+    from ..emit import memmap_svg
 
     system, diags = load_checked(args.system)
     print_diags(diags)
     rows = memmap.rows(system)
     if args.svg is not None:
-        write_file(args.svg, memmap.svg(system, rows))
+        write_file(args.svg, memmap_svg.svg(system, rows))
     print(memmap.table(system, rows), end="")
     return 0
