@@ -7,14 +7,12 @@ no address is computed twice in two different ways.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import mica
+from .geometry import SpanIndex
 from .model import LINUX, Span
 from .units import PAGE, MiB, kernel_mem
 
@@ -195,20 +193,6 @@ def must_not_be_linux_ram(system: System) -> list[tuple[str, Span]]:
     return out
 
 
-def inside_one_of(spans: Iterable[Span]) -> Callable[[Span], bool]:
-    """A test "does one of ``spans`` contain this span?" in O(log n), not O(n):
-    the spans sorted by base, with the furthest end reached so far."""
-    ordered = sorted(spans)
-    bases = [s.base for s in ordered]
-    reach = list(itertools.accumulate((s.end for s in ordered), max))
-
-    def inside(span: Span) -> bool:
-        i = bisect.bisect_right(bases, span.base)
-        return i > 0 and reach[i - 1] >= span.end
-
-    return inside
-
-
 def linux_mem(system: System) -> int | None:
     """The mem= limit in bytes from RAM base, or None if Linux may use all RAM.
 
@@ -218,7 +202,7 @@ def linux_mem(system: System) -> int | None:
     if system.linux.mem is not None:
         return system.linux.mem
     ram = system.board.ram
-    reserved = inside_one_of(r.span for r in reservations(system) if r.no_map)
+    reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).inside_one
     limit = ram.end
     for _name, span in must_not_be_linux_ram(system):
         if not ram.overlaps(span):

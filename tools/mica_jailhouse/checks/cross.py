@@ -14,6 +14,7 @@ from .. import mica
 from ..cells import irq_pins, ivshmem_irq
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, MicaConf
+from ..geometry import SpanIndex
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import PciDevice, RawCell, RawSystem
 from ..jailhouse.view import Entry, entries, ivshmem_indices
@@ -21,7 +22,6 @@ from ..model import Span, bdf_text
 from ..units import PAGE, hx, kernel_mem
 from .cell_config import check_cell, platform
 from .pci_scan import check_cell_slot0
-from .sweep import SpanIndex
 
 MICA_RPMSG = mica.RPMSG_PROTOCOL
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..derive import default_dma_pool, inside_one_of, linux_mem, linux_ram, reservations
+from ..derive import default_dma_pool, linux_mem, linux_ram, reservations
 from ..diagnostics import Diagnostic, error
+from ..geometry import SpanIndex
 from ..model import System
 from ..units import PAGE, hx, kernel_mem
 from .regions import Declared, declared
@@ -93,7 +94,7 @@ def check_linux_ram(system: System) -> list[Diagnostic]:
     if mem is not None and mem % PAGE:
         diags.append(error(where, f"mem={mem} is not 4 KiB aligned", "round linux.mem to 4K"))
     owned = linux_ram(system)
-    reserved = inside_one_of(r.span for r in reservations(system) if r.no_map)
+    reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).inside_one
 
     limit = f"mem={kernel_mem(owned.size)} gives Linux {hx(owned.base)}-{hx(owned.last)}"
     hv = system.hypervisor.memory
