@@ -20,6 +20,7 @@ from .jailhouse.abi import (
     MemFlag,
     PciType,
     SysFlag,
+    abi,
 )
 from .jailhouse.raw import (
     ArmPlatform,
@@ -70,7 +71,8 @@ class CellPlan:
 
 
 def architecture(revision: int) -> Architecture | None:
-    return None if revision == 13 else Architecture.ARM64
+    """ARM64 where the revision's header has an architecture field (the ABI says which)."""
+    return Architecture.ARM64 if abi(revision).has_architecture else None
 
 
 def ivshmem_irq(vpci_irq_base: int, bdf: int) -> int:
