@@ -42,6 +42,12 @@ DEFAULT_ROOT_VPCI_IRQ_BASE = 96
 DEFAULT_CELL_VPCI_IRQ_BASE = 108
 DEFAULT_COMM_REGION = 0x80000000
 
+#: The description format this tool writes about (``version:``), and the oldest it still
+#: reads unchanged. A description names the version it is written for; outside this range
+#: it is refused rather than read with a different meaning (kas's ``header.version``).
+FORMAT_VERSION = 1
+OLDEST_FORMAT_VERSION = 1
+
 SCHEMA_FILE = Path(__file__).with_name("schema") / "system.schema.json"
 
 
@@ -161,10 +167,25 @@ def _plain(err: jsonschema.ValidationError) -> str:
 def load(path: Path) -> System:
     """Load, validate and model a description; raise ``InvalidSystem``/``UserError``."""
     doc = read_document(path)
-    diags = _schema_diagnostics(doc)
+    diags = _schema_diagnostics(doc) or _version_diagnostics(doc)
     if diags:
         raise InvalidSystem(diags)
     return build(doc)
+
+
+def _version_diagnostics(doc: Document) -> list[Diagnostic]:
+    version = doc.data.get("version", FORMAT_VERSION)
+    if OLDEST_FORMAT_VERSION <= version <= FORMAT_VERSION:
+        return []
+    readable = f"{OLDEST_FORMAT_VERSION}..{FORMAT_VERSION}"
+    if version > FORMAT_VERSION:
+        return [error(doc.where(("version",)),
+                      f"description format {version} is newer than this tool reads ({readable})",
+                      "update meta-mica-jailhouse, or write the description for format "
+                      f"{FORMAT_VERSION}")]
+    return [error(doc.where(("version",)),
+                  f"description format {version} is older than this tool reads ({readable})",
+                  "see docs/system-description.md for what changed between formats")]
 
 
 def _span(doc: Document, path: YamlPath) -> Span:
