@@ -10,6 +10,7 @@ APT_PACKAGES=(
     qemu-system-arm device-tree-compiler      # create_dtb: QEMU's tree, dtc, fdtoverlay
     ipxe-qemu                                 # efi-virtio.rom: QEMU virt's default NIC needs it (a Recommends)
     gcc gcc-aarch64-linux-gnu binutils        # cells compile, kernel cross-build
+    libc6-dev-arm64-cross                     # static aarch64 probes run in the guest
     make bc bison flex libssl-dev libelf-dev kmod xz-utils patch   # kernel build
     python3-venv python3-dev
     git                                       # kas dump (layer tests)

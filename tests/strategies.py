@@ -46,7 +46,7 @@ def systems(draw: st.DrawFn) -> dict[str, Any]:
         peers = draw(st.lists(st.sampled_from(["linux", *cells, "ghost"]), min_size=2,
                               max_size=3))
         link: dict[str, Any] = {
-            "protocol": 0x4001, "bdf": draw(st.integers(0, 31)) << 3, "peers": peers,
+            "protocol": 0x4001, "bdf": draw(bdfs()), "peers": peers,
             "state_table": span(draw(addr), draw(size)), "rw": span(draw(addr), draw(size)),
             "output_size": draw(st.sampled_from([0, PAGE, 3])),
         }
@@ -76,6 +76,13 @@ def systems(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def bdfs(draw: st.DrawFn) -> int:
+    """Any PCI address: bus, device and function drawn separately."""
+    bus = draw(st.sampled_from([0, 0, 0, 1, 255]))
+    return bus << 8 | draw(st.integers(0, 31)) << 3 | draw(st.integers(0, 7))
+
+
+@st.composite
 def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
     """Layouts built to pass every check: 1-3 clients on distinct CPUs, client RAM
     packed above mem=, an ivshmem RPMsg link per client below it."""
@@ -87,6 +94,12 @@ def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
     links: dict[str, Any] = {}
     next_ram = 0x40000000 + mem_mb * (1 << 20)
     next_shm = 0x40000000 + draw(st.integers(64, 200)) * (1 << 20)
+    # Every client's virtual PCI bus answers at 00:00.0 (checks/pci_scan.py): with one
+    # client its RPMsg link sits there; with more, a link all cells share takes 00:00.0
+    # and each RPMsg link another device.function of bus 0.
+    slots = draw(st.lists(st.tuples(st.integers(1, 31), st.integers(0, 7)),
+                          min_size=nclients, max_size=nclients, unique=True))
+    bdf_of = [0] if nclients == 1 else [dev << 3 | fn for dev, fn in slots]
     for i in range(nclients):
         size = draw(st.integers(1, 32)) * (1 << 20)
         cells[f"c{i}"] = {
@@ -105,7 +118,7 @@ def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
         link: dict[str, Any] = {
             # The first link is the client's MICA RPMsg link (it carries the pool).
             "protocol": 0x4001 if i == 0 else draw(st.sampled_from([0x4001, 0x0000, 0x4002])),
-            "bdf": (i + 1) << 3,
+            "bdf": bdf_of[i],
             "peers": ["linux", f"c{i}"],
             "state_table": span(next_shm, PAGE),
             "rw": span(next_shm + PAGE, rw),
@@ -115,6 +128,12 @@ def valid_systems(draw: st.DrawFn) -> dict[str, Any]:
             link["dma_pool"] = {}
         links[f"l{i}"] = link
         next_shm += PAGE + rw + 2 * out + PAGE
+    if nclients > 1:
+        links["bus"] = {
+            "protocol": 0x0000, "bdf": 0, "peers": ["linux", *cells],
+            "state_table": span(next_shm, PAGE), "rw": span(next_shm + PAGE, PAGE),
+        }
+        next_shm += 3 * PAGE
     hv = max(next_ram, 0x80000000)
     return {
         "name": "valid",

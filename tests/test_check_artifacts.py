@@ -146,6 +146,16 @@ CASES: dict[str, Callable[[ArtifactSet], None]] = {
     "dtb-remoteproc-short": lambda a: setattr(a, "dtb", replace(
         a.dtb, remoteproc=a.dtb.remoteproc[:1])),
     "second-root": lambda a: a.cells.append(replace(a.cells[0], name="again.cell")),
+    # openEuler's RPMsg address on both ends: the root is exempt, the client is not.
+    "rpmsg-not-at-slot0": lambda a: (client_dev(a, bdf=7 << 3), set_root(a, pci_devices=(
+        replace(_root(a).root_cell.pci_devices[0], bdf=7 << 3),))),
+    # A function other than 0 on slot 0 leaves 00:00.0 empty too.
+    "rpmsg-at-function1": lambda a: (client_dev(a, bdf=1), set_root(a, pci_devices=(
+        replace(_root(a).root_cell.pci_devices[0], bdf=1),))),
+    "slot0-empty-other-protocol": lambda a: (client_dev(a, bdf=3 << 3, shmem_protocol=2),
+                                             set_root(a, pci_devices=(replace(
+                                                 _root(a).root_cell.pci_devices[0],
+                                                 bdf=3 << 3, shmem_protocol=2),))),
 }
 
 

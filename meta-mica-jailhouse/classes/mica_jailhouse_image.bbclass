@@ -5,7 +5,9 @@
 #   - the runqemu settings (QB_MACHINE, QB_CPU, QB_SMP, QB_MEM, QB_DTB,
 #     QB_KERNEL_CMDLINE_APPEND) read from the qemuboot.conf that
 #     `mica-jailhouse generate` derived from the system description and
-#     mica-jailhouse-config deployed: never typed again here.
+#     mica-jailhouse-config deployed: never typed again here;
+#   - a rootfs check that every MICA config's ClientPath is a file in
+#     the image (`mica start` would otherwise fail on the board).
 # Without "jailhouse" in MCS_FEATURES this class changes nothing.
 
 inherit mica_jailhouse_common
@@ -19,6 +21,7 @@ python __anonymous() {
         return
     mica_jailhouse_check(d)
     d.appendVar("IMAGE_INSTALL", " ${MICA_JAILHOUSE_IMAGE_INSTALL}")
+    d.appendVar("ROOTFS_POSTPROCESS_COMMAND", " mica_jailhouse_check_clients;")
     if bb.data.inherits_class("qemuboot", d):
         d.appendVarFlag("do_write_qemuboot_conf", "depends",
                         " mica-jailhouse-config:do_deploy")
@@ -56,4 +59,38 @@ python mica_jailhouse_qemuboot() {
             else:
                 d.setVar(var, value)
             bb.note("%s = \"%s\" (from %s)" % (var, d.getVar(var), name))
+}
+
+def mica_jailhouse_missing_clients(rootfs, sysconfdir):
+    """One message per MICA config of the rootfs whose ClientPath is not a file in it."""
+    import configparser
+    import glob
+    import os
+    problems = []
+    for conf in sorted(glob.glob(os.path.join(rootfs + sysconfdir, "mica", "*.conf"))):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str
+        try:
+            parser.read(conf, encoding="utf-8")
+            client = parser.get("Mica", "ClientPath")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            problems.append("%s: not a MICA config (%s)" % (conf[len(rootfs):], exc))
+            continue
+        if os.path.isfile(rootfs + client):
+            continue
+        folder = os.path.dirname(client)
+        there = sorted(os.path.basename(p) for p in glob.glob(rootfs + folder + "/*.elf"))
+        problems.append(
+            "%s: ClientPath %s is not in the image (%s holds: %s). The client package "
+            "(MICA_CLIENT_FIRMWARE_PACKAGE) must install it there: openEuler's zephyr-image "
+            "installs %s/zephyr.elf, so with it set cells.<key>.firmware: zephyr.elf in the "
+            "system description; with MICA_CLIENT_FIRMWARE the file is installed under the "
+            "description's name (e.g. the seed's qemu-zephyr-ivshmem.elf)"
+            % (conf[len(rootfs):], client, folder, ", ".join(there) or "no .elf", folder))
+    return problems
+
+python mica_jailhouse_check_clients() {
+    problems = mica_jailhouse_missing_clients(d.getVar("IMAGE_ROOTFS"), d.getVar("sysconfdir"))
+    if problems:
+        bb.fatal("meta-mica-jailhouse: " + "\n".join(problems))
 }

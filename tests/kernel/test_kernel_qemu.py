@@ -10,6 +10,9 @@ without ``extra_protocols=``) and unloads it, and takes every CPU but 0 offline 
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from mica_jailhouse import boards, derive, dtb
@@ -29,6 +32,7 @@ from mica_jailhouse.boot import (
 from mica_jailhouse.boot.verify import verify_boot
 from mica_jailhouse.kernel import KernelBuild
 from mica_jailhouse.load import load
+from support import need_tool
 
 from .conftest import missing
 
@@ -66,6 +70,25 @@ echo "online: $(cat /sys/devices/system/cpu/online)"
 """)
 
 
+RUNTIME_PROBE_SOURCE = Path(__file__).parent / "fixtures" / "mica-runtime-probe.c"
+RUNTIME_PROBE = "/bin/mica-runtime-probe"
+# devpts and /dev/shm as an init system mounts them; then what micad and libmetal call.
+RUNTIME = ProbeCommand("runtime", f"""\
+mkdir -p /dev/pts /dev/shm /tmp
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+{RUNTIME_PROBE}
+""")
+
+
+def _runtime_probe(workdir: Path) -> bytes:
+    cc = need_tool("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
+    out = workdir / "mica-runtime-probe"
+    subprocess.run([cc, "-static", "-O2", "-Wall", "-Werror", "-o", str(out),
+                    str(RUNTIME_PROBE_SOURCE)], check=True)
+    return out.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def booted(kernel_build: KernelBuild, tmp_path_factory: pytest.TempPathFactory) -> BootReport:
     try:
@@ -78,8 +101,9 @@ def booted(kernel_build: KernelBuild, tmp_path_factory: pytest.TempPathFactory) 
     dtb_path.write_bytes(dtb.build(SYSTEM, "jailhouse").dtb)
     files = DebianArm64(kernel=kernel_build.image, busybox=debian.busybox,
                         kernel_release=kernel_build.version)
-    probe = Probe(commands=(KSYMTAB, MODULE, HOTPLUG),
-                  files=(ProbeFile(MODULE_PATH, kernel_build.module.read_bytes()),))
+    probe = Probe(commands=(KSYMTAB, MODULE, HOTPLUG, RUNTIME),
+                  files=(ProbeFile(MODULE_PATH, kernel_build.module.read_bytes()),
+                         ProbeFile(RUNTIME_PROBE, _runtime_probe(workdir), 0o755)))
     try:
         machine = [*dtb.qemu_machine_argv(SYSTEM, "jailhouse"), "-dtb", str(dtb_path)]
         return run_probe(machine, files, workdir, probe=probe,
@@ -121,6 +145,15 @@ def test_secondary_cpus_go_offline_and_online(booted: BootReport) -> None:
     context = f"--- guest ---\n{section.text}{_kernel_log(booted)}"
     assert section.rc == 0, context
     assert section.lines == ["offline: 0", "online: 0-3"], context
+
+
+def test_the_mica_runtime_can_run(booted: BootReport) -> None:
+    """micad failed on the old fragment with "could not lock pid file" and ENOSYS sockets."""
+    section = booted.sections["runtime"]
+    context = f"--- guest ---\n{section.text}{_kernel_log(booted)}"
+    assert section.rc == 0, context
+    assert section.lines == ["unix ok", "lockf ok", "pty ok /dev/pts/0", "epoll ok",
+                             "eventfd ok", "shm ok"], context
 
 
 def test_no_kernel_warning_or_oops(booted: BootReport) -> None:

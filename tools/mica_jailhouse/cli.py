@@ -10,7 +10,8 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from . import boards, derive, dtb
 from .checks import check_system, has_errors
@@ -18,6 +19,9 @@ from .diagnostics import Diagnostic, InvalidSystem, UserError, summary
 from .fsutil import write_atomic
 from .load import load
 from .model import System
+
+if TYPE_CHECKING:
+    from . import evidence
 
 EXIT_USER = 2
 
@@ -99,14 +103,46 @@ def run_dtb(args: argparse.Namespace) -> int:
 # --- the project CLI ----------------------------------------------------------
 
 
+def _check_firmware(specs: Sequence[str], system: System | None,
+                    cells: Sequence[evidence.CellFile]) -> list[Diagnostic]:
+    """``--firmware [CELL=]FILE``: each client image against the cell that runs it."""
+    from .checks import firmware
+    from .client_image import read_client_image
+
+    diags: list[Diagnostic] = []
+    for spec in specs:
+        name, _, path = spec.rpartition("=")
+        image = read_client_image(Path(path))
+        if system is not None:
+            found = [c for c in system.cells if name in (c.key, c.name)] if name else \
+                [c for c in system.cells if PurePosixPath(c.firmware).name == image.name] \
+                or (list(system.cells) if len(system.cells) == 1 else [])
+            if not found:
+                keys = ", ".join(c.key for c in system.cells)
+                raise UserError(f"--firmware {spec}: which cell runs it? (name it: --firmware "
+                                f"CELL={path}, CELL one of {keys})")
+            target = firmware.target_from_system(system, found[0])
+            diags += firmware.check_firmware(image, target)
+            continue
+        clients = [c for c in cells if not c.is_root]
+        pick = [c for c in clients if name in (c.name, c.name.removesuffix(".cell"))] \
+            if name else clients
+        if len(pick) != 1:
+            raise UserError(f"--firmware {spec}: give a description or exactly one non-root "
+                            "--cell for it (or name the cell: --firmware CELL=FILE)")
+        diags += firmware.check_firmware(image, firmware.target_from_cell(pick[0]))
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from . import evidence
     from .checks.cross import check_artifacts
 
-    given = bool(args.cell or args.dtb or args.cmdline is not None or args.mica_conf)
+    given = bool(args.cell or args.dtb or args.cmdline is not None or args.mica_conf
+                 or args.firmware)
     if args.system is None and not given:
         raise UserError("give a system description, or artifacts to check "
-                        "(--cell, --dtb, --cmdline, --mica-conf)")
+                        "(--cell, --dtb, --cmdline, --mica-conf, --firmware)")
     diags: list[Diagnostic] = []
     arts = evidence.ArtifactSet(
         cells=[evidence.read_cell(p) for p in args.cell],
@@ -116,6 +152,8 @@ def run_check(args: argparse.Namespace) -> int:
         revision=args.revision,
     )
     label = "check"
+    described: frozenset[str] = frozenset()
+    system: System | None = None
     if args.system is not None:
         system = load(boards.resolve(args.system))
         label = system.file
@@ -125,13 +163,16 @@ def run_check(args: argparse.Namespace) -> int:
             gen = evidence.from_system(system, args.revision)
             if not arts.cells:
                 arts.cells, arts.confs = gen.cells, arts.confs or gen.confs
+                described = frozenset(c.name for c in gen.cells)
             elif arts.root is None:
                 arts.cells.insert(0, next(c for c in gen.cells if c.is_root))
+                described = frozenset({arts.cells[0].name})
             arts.dtb = arts.dtb or gen.dtb
             arts.cmdline = arts.cmdline or gen.cmdline
             arts.revision = gen.revision
     if arts.cells or arts.dtb or arts.confs:
-        diags += check_artifacts(arts)
+        diags += check_artifacts(arts, described=described)
+    diags += _check_firmware(args.firmware, system, arts.cells)
     _print_diags(diags)
     failed = has_errors(diags) or (args.werror and bool(diags))
     print(f"{label}: {summary(diags)}", file=sys.stderr if failed else sys.stdout)
@@ -240,6 +281,9 @@ def main_parser() -> argparse.ArgumentParser:
                    help="a MICA client .conf; repeat for several")
     c.add_argument("--revision", type=int, choices=(13, 14),
                    help="the Jailhouse config revision in use")
+    c.add_argument("--firmware", action="append", default=[], metavar="[CELL=]FILE",
+                   help="a client ELF image: its segments, entry and .resource_table against "
+                   "the cell that runs it (the cell whose firmware: names it, or CELL)")
     c.add_argument("--werror", action="store_true", help="treat warnings as errors")
     c.set_defaults(func=run_check)
 

@@ -287,6 +287,7 @@ def build(doc: Document) -> System:
                 dma_pool=pool,
                 where=w(p),
                 peers_where=w((*p, "peers")),
+                bdf_where=w((*p, "bdf")),
             )
         )
     return System(

@@ -168,6 +168,7 @@ class IvshmemLink:
     dma_pool: DmaPool | None
     where: Where
     peers_where: Where
+    bdf_where: Where = field(default=Where(""))
 
     def regions(self) -> tuple[Region, ...]:
         return (self.state_table, self.rw, *[o for o in self.outputs if o.span.size])

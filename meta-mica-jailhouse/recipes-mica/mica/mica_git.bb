@@ -18,7 +18,9 @@ PV = "0.0.3+git"
 # mcs master of 2026-06-22 (descends from tag 0.0.3).
 SRC_URI = " \
     git://gitee.com/openeuler/mcs.git;protocol=https;branch=master \
+    file://0001-micad-number-rpmsg-ttys-by-endpoint-name.patch \
     file://micad-jailhouse.conf \
+    file://mica_frontend.py \
 "
 SRCREV = "40f5e2f69db05757fc17f9d2c15015ae24dc6a04"
 
@@ -41,8 +43,17 @@ INITSCRIPT_NAME = "micad"
 # After jailhouse-enable (90).
 INITSCRIPT_PARAMS = "start 91 2 3 4 5 . stop 9 0 1 6 ."
 
+# `mica` is our front end (files/mica_frontend.py): it adds openEuler's documented
+# `mica start <image> --mode virt`, which names the shell's tty, and hands every other
+# command line to micad's own CLI, installed unchanged as MICA_CTL.
+MICA_CTL = "${libexecdir}/mica/micactl"
+
 do_install:append() {
-    install -D -m 0755 ${S}/mica/micactl/mica.py ${D}${bindir}/mica
+    install -D -m 0755 ${S}/mica/micactl/mica.py ${D}${MICA_CTL}
+    install -D -m 0755 ${WORKDIR}/mica_frontend.py ${D}${bindir}/mica
+    sed -i -e 's|^MICACTL = .*|MICACTL = "${MICA_CTL}"|' ${D}${bindir}/mica
+    grep -qx 'MICACTL = "${MICA_CTL}"' ${D}${bindir}/mica || \
+        bbfatal "mica_frontend.py: its MICACTL line was not set to ${MICA_CTL}"
     install -d ${D}${sysconfdir}/mica
     if ${@bb.utils.contains('DISTRO_FEATURES', 'systemd', 'true', 'false', d)}; then
         install -D -m 0644 ${S}/mica/micad/init/micad.service \
@@ -67,7 +78,7 @@ FILES_SOLIBSDEV = ""
 PACKAGES =+ "${PN}-tests"
 # The mcs build also installs its user-message test programs.
 FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv"
-FILES:${PN} += "${systemd_system_unitdir}/micad.service.d"
+FILES:${PN} += "${systemd_system_unitdir}/micad.service.d ${MICA_CTL}"
 
 # micad runs `jailhouse cell create/load/start`; the mica CLI is Python.
 RDEPENDS:${PN} = " \

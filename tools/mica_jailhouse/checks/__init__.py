@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import System
-from . import cpus, links, memory
+from . import cpus, links, memory, pci_scan
 
 Check = Callable[[System], list[Diagnostic]]
 
@@ -24,6 +24,7 @@ SYSTEM_CHECKS: tuple[Check, ...] = (
     links.check_links,
     links.check_cells,
     links.check_guest_ranges,
+    pci_scan.check_system_slot0,
 )
 
 

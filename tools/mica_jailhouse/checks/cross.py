@@ -18,6 +18,7 @@ from ..jailhouse.raw import PciDevice, RawCell, RawSystem
 from ..model import Span, bdf_text
 from ..units import PAGE, hx, kernel_mem
 from .cell_config import Entry, check_cell, entries, ivshmem_indices, platform
+from .pci_scan import check_cell_slot0
 from .sweep import SpanIndex
 
 MICA_RPMSG = 0x4001
@@ -31,7 +32,10 @@ def at(cell: CellFile, path: str) -> Where:
     return Where(cell.name, 0, path)
 
 
-def check_artifacts(arts: ArtifactSet) -> list[Diagnostic]:
+def check_artifacts(arts: ArtifactSet, *, described: frozenset[str] = frozenset()
+                    ) -> list[Diagnostic]:
+    """``described``: names of cells derived from a description whose own checks already
+    ran (their rules with YAML lines), so per-cell rules are not repeated for them."""
     diags: list[Diagnostic] = []
     root = arts.root
     roots = [c for c in arts.cells if c.is_root]
@@ -42,6 +46,8 @@ def check_artifacts(arts: ArtifactSet) -> list[Diagnostic]:
     plat = platform(root, len(raw(root).cpus)) if root else None
     for cell in arts.cells:
         diags += check_cell(cell, plat)
+        if cell.name not in described:
+            diags += check_cell_slot0(cell)
     diags += _revisions(arts)
     diags += _cpus(arts, online)
     diags += _reset_addresses(arts)

@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..cells import CellPlan
-from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, SysFlag
+from ..cells import INTX_BAR_MASK, CellPlan
+from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag
 from ..jailhouse.raw import Console, Memory, RawSystem
 from ..model import System
 from .templating import render
@@ -59,6 +59,20 @@ class ConsoleView:
     flags: str
 
 
+def bdf_expression(bdf: int) -> str:
+    """``.bdf`` as Jailhouse's configs write it: ``7 << 3`` for 00:07.0, all parts otherwise."""
+    bus, device, function = bdf >> 8, (bdf >> 3) & 0x1F, bdf & 7
+    if bus == 0 and function == 0:
+        return f"{device} << 3"
+    return f"({bus} << 8) | ({device} << 3) | {function}"
+
+
+def _bar_mask(mask: tuple[int, ...]) -> str:
+    if mask == INTX_BAR_MASK:
+        return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX"
+    return "{ " + ", ".join(f"0x{w:08x}" for w in mask) + " }"
+
+
 def _console(c: Console) -> ConsoleView:
     con_flags = flag_names(c.flags, ConFlag, "JAILHOUSE_CON_").replace("\t\t\t\t", "\t\t\t\t ")
     return ConsoleView(f"0x{c.address:08x}", f"0x{c.size:x}",
@@ -84,7 +98,8 @@ def render_cell(system: System, plan: CellPlan) -> str:
             for comment, chip in zip(plan.irqchip_comments, cell.irqchips, strict=True)
         ],
         pci_devices=[
-            dict(comment=comment, domain=d.domain, device=d.bdf >> 3, bdf=d.bdf,
+            dict(comment=comment, type=f"JAILHOUSE_PCI_TYPE_{PciType(d.type).name}",
+                 domain=d.domain, bdf=bdf_expression(d.bdf), bar_mask=_bar_mask(d.bar_mask),
                  regions_start=d.shmem_regions_start, dev_id=d.shmem_dev_id,
                  peers=d.shmem_peers, protocol=f"0x{d.shmem_protocol:04x}")
             for comment, d in zip(plan.pci_comments, cell.pci_devices, strict=True)

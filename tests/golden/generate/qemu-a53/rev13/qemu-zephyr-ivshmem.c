@@ -52,14 +52,14 @@ struct {
 	},
 
 	.mem_regions = {
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): state table */ {
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): state table */ {
 			.phys_start = 0x6fffe000,
 			.virt_start = 0x6fffe000,
 			.size = 0x00001000,
 			.flags = JAILHOUSE_MEM_READ |
 				JAILHOUSE_MEM_ROOTSHARED,
 		},
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): read/write section */ {
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): read/write section */ {
 			.phys_start = 0x6ffff000,
 			.virt_start = 0x6ffff000,
 			.size = 0x00100000,
@@ -67,9 +67,9 @@ struct {
 				JAILHOUSE_MEM_WRITE |
 				JAILHOUSE_MEM_ROOTSHARED,
 		},
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): output section of linux (none) */
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): output section of linux (none) */
 		{ 0 },
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): output section of zephyr (none) */
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): output section of zephyr (none) */
 		{ 0 },
 		/* UART (shared with the root cell) */ {
 			.phys_start = 0x09000000,
@@ -101,20 +101,20 @@ struct {
 	},
 
 	.irqchips = {
-		/* GIC: IVSHMEM rpmsg 143 */ {
+		/* GIC: IVSHMEM rpmsg 140 */ {
 			.address = 0x08000000,
 			.pin_base = 32,
 			.pin_bitmap = {
-				0x00000000, 0x00000000, 0x00000000, 0x00008000,
+				0x00000000, 0x00000000, 0x00000000, 0x00001000,
 			},
 		},
 	},
 
 	.pci_devices = {
-		/* IVSHMEM rpmsg: 00:07.0, zephyr is peer 1 of 2 */ {
+		/* IVSHMEM rpmsg: 00:00.0, zephyr is peer 1 of 2 */ {
 			.type = JAILHOUSE_PCI_TYPE_IVSHMEM,
 			.domain = 1,
-			.bdf = 7 << 3,
+			.bdf = 0 << 3,
 			.bar_mask = JAILHOUSE_IVSHMEM_BAR_MASK_INTX,
 			.shmem_regions_start = 0,
 			.shmem_dev_id = 1,

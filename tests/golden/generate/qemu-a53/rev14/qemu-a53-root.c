@@ -68,22 +68,22 @@ struct {
 	},
 
 	.mem_regions = {
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): state table */ {
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): state table */ {
 			.phys_start = 0x6fffe000,
 			.virt_start = 0x6fffe000,
 			.size = 0x00001000,
 			.flags = JAILHOUSE_MEM_READ,
 		},
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): read/write section */ {
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): read/write section */ {
 			.phys_start = 0x6ffff000,
 			.virt_start = 0x6ffff000,
 			.size = 0x00100000,
 			.flags = JAILHOUSE_MEM_READ |
 				JAILHOUSE_MEM_WRITE,
 		},
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): output section of linux (none) */
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): output section of linux (none) */
 		{ 0 },
-		/* IVSHMEM rpmsg (00:07.0, protocol 0x4001): output section of zephyr (none) */
+		/* IVSHMEM rpmsg (00:00.0, protocol 0x4001): output section of zephyr (none) */
 		{ 0 },
 		/* MMIO (permissive): board MMIO window 0 */ {
 			.phys_start = 0x09000000,
@@ -138,10 +138,10 @@ struct {
 	},
 
 	.pci_devices = {
-		/* IVSHMEM rpmsg: 00:07.0, Linux is peer 0 of 2 */ {
+		/* IVSHMEM rpmsg: 00:00.0, Linux is peer 0 of 2 */ {
 			.type = JAILHOUSE_PCI_TYPE_IVSHMEM,
 			.domain = 1,
-			.bdf = 7 << 3,
+			.bdf = 0 << 3,
 			.bar_mask = JAILHOUSE_IVSHMEM_BAR_MASK_INTX,
 			.shmem_regions_start = 0,
 			.shmem_dev_id = 0,
