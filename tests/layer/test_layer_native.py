@@ -26,6 +26,11 @@ NATIVE_RECIPE = (LAYER / "recipes-devtools" / "mica-jailhouse-tools"
                  / "mica-jailhouse-tools-native_0.1.bb")
 SYSTEMS = sorted(p.stem for p in (REPO / "systems").glob("*.yaml"))
 
+# The versions the native recipes have in poky scarthgap at the kas pin
+# (meta/recipes-devtools/python/python3-{pyyaml_6.0.1,jinja2_3.1.6,
+# jsonschema_4.21.1}.bb); python3-fdt is this layer's own recipe.
+OE_CORE_SCARTHGAP = {"pyyaml": "6.0.1", "jinja2": "3.1.6", "jsonschema": "4.21.1"}
+
 
 def _normalized(name: str) -> str:
     """A distribution name as PyPI compares them (PEP 503)."""
@@ -61,13 +66,24 @@ def test_declared_packages_are_the_generators_imports(bbparse: Any) -> None:
     assert set(required) <= set(_pins()), "pin every generator dependency in requirements.txt"
 
 
-@pytest.fixture(scope="module")
-def native_python(bbparse: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv with exactly the recipe's packages (pip resolves what they need)."""
+def _layer_version(name: str) -> str | None:
+    """The version of this layer's own python3-<name> recipe, if it has one."""
+    found = sorted(LAYER.glob(f"recipes-*/python/python3-{name}_*.bb"))
+    return found[0].stem.split("_", 1)[1] if found else None
+
+
+@pytest.fixture(scope="module", params=["requirements.txt", "oe-core scarthgap"])
+def native_python(request: pytest.FixtureRequest, bbparse: Any,
+                  tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with exactly the recipe's packages (pip resolves what they need): at
+    the pins of requirements.txt, or at the versions the build's recipes have."""
     folder = tmp_path_factory.mktemp("native") / "venv"
     venv.create(folder, with_pip=True)
     python = folder / "bin" / "python"
     pins = _pins()
+    if request.param == "oe-core scarthgap":
+        pins = {name: f"{name}=={OE_CORE_SCARTHGAP.get(name) or _layer_version(name)}"
+                for name in _declared(bbparse)}
     argv = [str(python), "-m", "pip", "install", "--quiet", "--no-input",
             *(pins[name] for name in _declared(bbparse))]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
