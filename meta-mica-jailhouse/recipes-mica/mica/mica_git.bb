@@ -76,8 +76,10 @@ SOLIBS = ".so"
 FILES_SOLIBSDEV = ""
 
 PACKAGES =+ "${PN}-tests"
-# The mcs build also installs its user-message test programs.
-FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv"
+# The mcs build also installs its user-message test programs, and always its
+# ring buffer test (its CMakeLists tests `DEFINED TEST_RING_BUFFER`, which the
+# option() right above it makes true).
+FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv ${bindir}/test_ring_buffer"
 FILES:${PN} += "${systemd_system_unitdir}/micad.service.d ${MICA_CTL}"
 
 # micad runs `jailhouse cell create/load/start`; the mica CLI is Python.
