@@ -247,6 +247,20 @@ def run_cmdline(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_client_config(args: argparse.Namespace) -> int:
+    from .emit import client
+
+    system, diags = load_checked(args.system)
+    _print_diags(diags)
+    cell = client.pick_cell(system, args.cell)
+    files = client.render_client(system, cell)
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        write_atomic(args.output / name, text)
+    print(f"{system.file}: {', '.join(files)} for cell {cell.name} written to {args.output}")
+    return 0
+
+
 def run_map(args: argparse.Namespace) -> int:
     from . import memmap
 
@@ -338,6 +352,13 @@ def main_parser() -> argparse.ArgumentParser:
     mp.add_argument("system", help="built-in name or YAML file")
     mp.add_argument("--svg", type=Path, metavar="FILE", help="write the map as an SVG picture")
     mp.set_defaults(func=run_map)
+
+    cc = sub.add_parser("client-config", help="write the board header and linker script "
+                        "of the reference client (client/) for a client cell")
+    cc.add_argument("system", help="built-in name or YAML file")
+    cc.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    cc.add_argument("--cell", help="the client cell (key or name; default: the only one)")
+    cc.set_defaults(func=run_client_config)
 
     from . import demo
 

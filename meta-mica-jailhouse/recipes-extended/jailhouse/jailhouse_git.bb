@@ -11,7 +11,13 @@ LIC_FILES_CHKSUM = "file://COPYING;md5=9fa7f895f96bde2d47fd5b7d95b6ba4d"
 DEPENDS = "dtc-native mica-jailhouse-config"
 
 PV = "0.12+git"
-SRC_URI = "git://github.com/siemens/jailhouse.git;protocol=https;branch=master"
+# Our patches, in the order they apply; each applies without fuzz at both
+# SRCREVs below.
+SRC_URI = "git://github.com/siemens/jailhouse.git;protocol=https;branch=master \
+           file://0001-tools-jailhouse-load-ELF-images-at-their-physical-address.patch \
+           file://0002-driver-pass-a-target-base-to-of_overlay_fdt_apply-on-Linux-6.6.patch \
+           file://0003-tools-build-with-TOOLS_CC-and-always-link-with-the-compiler.patch \
+           "
 # One upstream commit per cell configuration revision (include/jailhouse/
 # cell-config.h): 76aa7ef2 is the last master commit with revision 13 (what
 # MICA's micad checks), e57d1eff the master commit that introduced 14.
@@ -30,13 +36,17 @@ JAILHOUSE_ARCH = "${@{'aarch64': 'arm64', 'arm': 'arm', 'x86_64': 'x86'}[d.getVa
 
 # PYTHON_PIP_USABLE=no: no pip at build time; the Python helpers
 # (jailhouse-config-create, ...) are not installed, MICA needs only the
-# jailhouse tool.
+# jailhouse tool. The directories are given to do_compile as well: the tool
+# is compiled with LIBEXECDIR, and do_install would rebuild it otherwise.
 EXTRA_OEMAKE = " \
     ARCH=${JAILHOUSE_ARCH} \
     CROSS_COMPILE=${TARGET_PREFIX} \
     KDIR=${STAGING_KERNEL_BUILDDIR} \
     PYTHON_PIP_USABLE=no \
     V=1 \
+    prefix=${prefix} sbindir=${sbindir} libexecdir=${libexecdir} datadir=${datadir} \
+    firmwaredir=${nonarch_base_libdir}/firmware \
+    completionsdir=${datadir}/bash-completion/completions \
 "
 
 do_configure[prefuncs] += "jailhouse_add_generated_cells"
@@ -61,16 +71,33 @@ python jailhouse_add_generated_cells() {
             shutil.copyfile(os.path.join(staged, name), os.path.join(configs, name))
 }
 
+# One Kbuild run builds everything: the kernel module, the hypervisor
+# firmware, inmates and cells with the kernel's compiler and linker, and the
+# user-space tools in tools/ with the target compiler (TOOLS_CC, from
+# 0003-tools-...patch). module.bbclass's do_compile would give the kernel's
+# CC and LD to all of it, and tools/jailhouse would be linked by bare ld.
+# do_install runs the same make ("install" depends on "modules"), so it
+# passes the same toolchain: Kbuild rebuilds what a changed command builds.
+JAILHOUSE_TOOLCHAIN = "CC='${KERNEL_CC}' LD='${KERNEL_LD}' AR='${KERNEL_AR}' \
+    OBJCOPY='${KERNEL_OBJCOPY}' TOOLS_CC='${CC}'"
+
+do_compile() {
+    unset CFLAGS CPPFLAGS CXXFLAGS LDFLAGS
+    oe_runmake \
+        ${JAILHOUSE_TOOLCHAIN} \
+        O=${STAGING_KERNEL_BUILDDIR} \
+        KBUILD_EXTRA_SYMBOLS="${KBUILD_EXTRA_SYMBOLS}" \
+        modules
+}
+
 do_install() {
     unset CFLAGS CPPFLAGS CXXFLAGS LDFLAGS
     oe_runmake \
-        CC="${KERNEL_CC}" LD="${KERNEL_LD}" \
+        ${JAILHOUSE_TOOLCHAIN} \
         O=${STAGING_KERNEL_BUILDDIR} \
+        KBUILD_EXTRA_SYMBOLS="${KBUILD_EXTRA_SYMBOLS}" \
         DEPMOD=echo \
         INSTALL_MOD_PATH=${D}${root_prefix} \
-        prefix=${prefix} sbindir=${sbindir} libexecdir=${libexecdir} datadir=${datadir} \
-        firmwaredir=${nonarch_base_libdir}/firmware \
-        completionsdir=${datadir}/bash-completion/completions \
         DESTDIR=${D} \
         install
     install -d ${D}${MICA_JAILHOUSE_CELL_DIR}

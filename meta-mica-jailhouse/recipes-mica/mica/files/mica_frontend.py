@@ -30,9 +30,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 CONFIG_DIR = Path("/etc/mica")
 RUN_DIR = Path("/run/mica")
@@ -131,7 +131,12 @@ def micactl(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
 def start_image(image: str, mode: str, *, config_dir: Path = CONFIG_DIR,
                 run_dir: Path = RUN_DIR, timeout: float = 10.0, out: TextIO | None = None) -> str:
     """The seed's flow; returns the shell's tty."""
-    write = (out or sys.stdout).write
+    stream = out or sys.stdout
+
+    def write(text: str) -> None:
+        stream.write(text)
+        stream.flush()  # before the client's boot noise when stdout is a pipe
+
     if mode not in MODES:
         raise FrontendError(f"--mode {mode}: this image starts clients in Jailhouse cells: "
                             f"use --mode {', '.join(MODES)}")
