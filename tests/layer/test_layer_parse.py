@@ -367,6 +367,18 @@ def test_the_image_always_has_a_client(bbparse: Any, local: dict[str, str],
     packagegroup = LAYER / "recipes-core/packagegroups/packagegroup-mica-jailhouse.bb"
     assert "mica-client-firmware" in bbparse.parse_recipe(packagegroup, d)[""].getVar(
         "RDEPENDS:packagegroup-mica-jailhouse").split()
+    # The preferred provider exists, with the runtime name (bitbake needs both).
+    recipes = {"mica-reference-client": "recipes-mica/mica-reference-client/"
+                                        "mica-reference-client_0.1.bb",
+               "mica-client-firmware": "recipes-mica/mica-client-firmware/"
+                                       "mica-client-firmware_1.0.bb"}
+    if provider in recipes:
+        chosen = bbparse.parse_recipe(LAYER / recipes[provider], d)[""]
+        assert chosen.getVar("__SKIPPED") is None
+        assert provider == "mica-client-firmware" or "mica-client-firmware" in chosen.getVar(
+            f"RPROVIDES:{provider}").split()
+    wrapper = bbparse.parse_recipe(LAYER / recipes["mica-client-firmware"], d)[""]
+    assert (wrapper.getVar("__SKIPPED") is None) == (provider == "mica-client-firmware")
 
 
 def test_client_firmware_package_overrides(bbparse: Any) -> None:
