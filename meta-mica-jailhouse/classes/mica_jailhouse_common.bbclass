@@ -41,6 +41,14 @@ def mica_jailhouse_enabled(d):
 def mica_jailhouse_config_errors(d):
     """Configuration mistakes, as messages; empty when all is well or disabled."""
     features = (d.getVar("MCS_FEATURES") or "").split()
+    # openEuler's documentation writes MCS_FEATURES:append = "jailhouse": an
+    # :append adds no space, so "openamp" becomes "openampjailhouse", which
+    # selects nothing. Refuse every such word rather than build without it.
+    glued = [f for f in features if "jailhouse" in f and f != "jailhouse"]
+    if glued:
+        return ['MCS_FEATURES = "%s": "%s" is not a feature (":append" adds no space: write '
+                'MCS_FEATURES:append = " jailhouse", with the leading space, or '
+                'MCS_FEATURES += "jailhouse").' % (" ".join(features), '", "'.join(glued))]
     if "jailhouse" not in features:
         return []
     errors = []
@@ -56,6 +64,52 @@ def mica_jailhouse_config_errors(d):
                       'Jailhouse 0.12 and MICA\'s micad, 14 for Jailhouse master).'
                       % (revision, " or ".join(known)))
     return errors
+
+# openEuler Embedded's packages built from the same mcs tree as our mica
+# recipe (micad, micad.service, the mica CLI, openEuler's demo clients under
+# /lib/firmware). When meta-openeuler is in the build, mica replaces them.
+MICA_JAILHOUSE_OPENEULER_MCS_PACKAGES = "mcs-linux mcsctl mcs-tools"
+
+def mica_jailhouse_openeuler_replaced(d):
+    """openEuler's mcs packages that mica replaces: none without meta-openeuler."""
+    if "openeuler" not in (d.getVar("BBFILE_COLLECTIONS") or "").split():
+        return ""
+    return d.getVar("MICA_JAILHOUSE_OPENEULER_MCS_PACKAGES") or ""
+
+def mica_client_firmware_uris(d):
+    """{cell name or "": URI} from MICA_CLIENT_FIRMWARE and its varflags."""
+    flags = {k: v for k, v in (d.getVarFlags("MICA_CLIENT_FIRMWARE") or {}).items()
+             if not k.startswith("_") and k not in ("doc", "vardeps", "vardepsexclude") and v}
+    if flags:
+        return flags
+    uri = (d.getVar("MICA_CLIENT_FIRMWARE") or "").strip()
+    return {"": uri} if uri else {}
+
+def mica_jailhouse_rproviders(d):
+    """{runtime name: recipe} that enabling the layer prefers."""
+    chosen = {
+        # Your client image if MICA_CLIENT_FIRMWARE names one, else the
+        # project's reference client (which RPROVIDES mica-client-firmware).
+        "mica-client-firmware": ("mica-client-firmware" if mica_client_firmware_uris(d)
+                                 else "mica-reference-client"),
+    }
+    for name in mica_jailhouse_openeuler_replaced(d).split():
+        chosen[name] = "mica"
+    return chosen
+
+def mica_jailhouse_configure(d):
+    """The global settings of an enabled layer, made once on the configuration
+    (ConfigParsed): none at all when MCS_FEATURES lacks "jailhouse", so that
+    adding the layer changes no variable any task signature reads."""
+    if not mica_jailhouse_enabled(d):
+        return
+    # The override our bbappends of other layers' recipes use (e.g.
+    # SRC_URI:append:mcs-jailhouse in recipes-kernel/linux/linux-%.bbappend).
+    d.appendVar("DISTROOVERRIDES", ":mcs-jailhouse")
+    for name, recipe in mica_jailhouse_rproviders(d).items():
+        var = "PREFERRED_RPROVIDER_" + name
+        if d.getVar(var) is None:
+            d.setVar(var, recipe)
 
 def mica_jailhouse_check(d):
     """Stop the build with every configuration mistake at once."""

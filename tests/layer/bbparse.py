@@ -54,7 +54,8 @@ def _register_handlers(d: DataStore) -> None:
 def configure(local: Mapping[str, str] | None = None, *, with_layer: bool = True) -> DataStore:
     """The base configuration: [our layer.conf,] the stub bitbake.conf, local settings.
 
-    ``local`` plays the part of local.conf (set before the INHERIT classes are read).
+    ``local`` plays the part of local.conf (set before the INHERIT classes are read;
+    a key ``VAR[flag]`` sets a varflag).
     Raises ConfigError when an event handler stops the build (bb.fatal).
     """
     bb.event.clean_class_handlers()
@@ -67,7 +68,11 @@ def configure(local: Mapping[str, str] | None = None, *, with_layer: bool = True
         d.expandVarref("LAYERDIR")
         d.delVar("LAYERDIR")
     for name, value in (local or {}).items():
-        d.setVar(name, value)
+        if name.endswith("]") and "[" in name:  # VAR[flag], as local.conf sets a varflag
+            var, flag = name[:-1].split("[", 1)
+            d.setVarFlag(var, flag, value)
+        else:
+            d.setVar(name, value)
     d = bb.parse.handle(str(STUBS / "conf" / "bitbake.conf"), d, True)
     d.setVar("__bbclasstype", "global")
     for cls in (d.getVar("INHERIT") or "").split():
@@ -104,3 +109,14 @@ def parse_include(path: Path, config: DataStore) -> DataStore:
     d = config.createCopy()
     d.setVar("__bbclasstype", "recipe")
     return bb.parse.handle(str(path), d, True)
+
+
+def task_hashes(d: DataStore) -> dict[str, str]:
+    """bitbake's base hash of every task of a parsed recipe (what ``bitbake -S none``
+    writes into the stamps), computed as bb.siggen's basic generator does."""
+    ignored = set((d.getVar("BB_BASEHASH_IGNORE_VARS") or "").split())
+    if d.getVar("__exportlist", False) is None:
+        d.setVar("__exportlist", [])
+    tasks, deps, values = bb.data.generate_dependencies(d, ignored)
+    _, hashes = bb.data.generate_dependency_hash(tasks, deps, values, ignored, "recipe")
+    return {key.split(":", 1)[1]: value for key, value in hashes.items()}

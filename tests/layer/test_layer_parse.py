@@ -124,6 +124,53 @@ def test_without_jailhouse_images_are_unchanged(bbparse: Any, features: str) -> 
         assert d.getVar("QB_KERNEL_CMDLINE_APPEND") == " swiotlb=0"
 
 
+def _raw(d: Any) -> dict[str, Any]:
+    """Every variable and flag of a datastore, unexpanded: what task signatures hash."""
+    out: dict[str, Any] = {}
+    for key in d:
+        if key.startswith("__") or key in ("BBINCLUDED", "FILE", "BBPATH"):
+            continue
+        out[key] = (d.getVar(key, False), {
+            f: d.getVarFlag(key, f, False) for f in (d.getVarFlags(key) or {})
+            if not f.startswith("_") and f not in ("filename", "lineno")})
+    return out
+
+
+# A recipe and an image as OE-core's would be (on the stubs), with the layer's
+# .bbappend that matches them applied when the layer is there.
+GATED = [(FIXTURES / "linux-yocto_6.6.bb", [LAYER / "recipes-kernel/linux/linux-%.bbappend"]),
+         (TEST_IMAGE, [])]
+
+
+@pytest.mark.parametrize("features", ["", "openamp", "xen"])
+@pytest.mark.parametrize(("recipe", "appends"), GATED, ids=[r.name for r, _ in GATED])
+def test_without_jailhouse_no_task_signature_changes(bbparse: Any, features: str,
+                                                     recipe: Path, appends: list[Path]) -> None:
+    """Parsed without the layer and with it (and its bbappends): bitbake's base hash
+    of every task is the same, and so is the unexpanded value of every variable
+    (a DISTROOVERRIDES:append of an empty string would change it: FACTS), but for
+    the two hooks and where files are looked up (never in a signature)."""
+    local = {"MCS_FEATURES": features} if features else {}
+    without = bbparse.parse_recipe(recipe, bbparse.configure(local, with_layer=False))[""]
+    with_layer = bbparse.parse_recipe(recipe, bbparse.configure(local), appends)[""]
+    assert bbparse.task_hashes(with_layer) == bbparse.task_hashes(without)
+    before, after = _raw(without), _raw(with_layer)
+    allowed = {"INHERIT", "IMAGE_CLASSES", "FILESEXTRAPATHS", "FILESPATH"}
+    assert sorted(k for k in before if k not in allowed and before[k] != after.get(k)) == []
+
+
+def test_with_jailhouse_the_override_is_set(bbparse: Any) -> None:
+    """The check above can fail: enabling the layer changes image signatures."""
+    off, on = bbparse.configure({"MCS_FEATURES": "openamp"}), bbparse.configure(ENABLED)
+    assert off.getVar("DISTROOVERRIDES") == "poky"
+    assert on.getVar("DISTROOVERRIDES") == "poky:mcs-jailhouse"
+    assert "mcs-jailhouse" in on.getVar("OVERRIDES").split(":")
+    image_off = bbparse.parse_recipe(TEST_IMAGE, off)[""]
+    image_on = bbparse.parse_recipe(TEST_IMAGE, on)[""]
+    assert bbparse.task_hashes(image_on)["do_rootfs"] != bbparse.task_hashes(image_off)[
+        "do_rootfs"]
+
+
 def test_with_jailhouse_images_get_the_stack(bbparse: Any) -> None:
     d = bbparse.parse_recipe(TEST_IMAGE, bbparse.configure(ENABLED))[""]
     assert d.getVar("IMAGE_INSTALL").split() == [
@@ -154,6 +201,20 @@ def test_openamp_and_jailhouse_refused_by_recipes(
     with pytest.raises(bbparse.ConfigError):
         bbparse.parse_recipe(LAYER / "recipes-extended/jailhouse/jailhouse_git.bb", config)
     assert "selects both openamp and jailhouse" in _fatal_messages(caplog)
+
+
+@pytest.mark.parametrize("features", ["openampjailhouse", "openamp openampjailhouse",
+                                      "jailhouse jailhouse-ng"])
+def test_a_word_that_merely_contains_jailhouse_is_refused(
+        bbparse: Any, caplog: pytest.LogCaptureFixture, features: str) -> None:
+    """openEuler's docs write MCS_FEATURES:append = "jailhouse": no space, so
+    "openamp" + "jailhouse" = "openampjailhouse", which must not build silently."""
+    with pytest.raises(bbparse.ConfigError):
+        bbparse.configure({"MCS_FEATURES": features})
+    glued = next(f for f in features.split() if "jailhouse" in f and f != "jailhouse")
+    assert (f'MCS_FEATURES = "{features}": "{glued}" is not a feature (":append" adds no '
+            'space: write MCS_FEATURES:append = " jailhouse", with the leading space, or '
+            'MCS_FEATURES += "jailhouse").') in _fatal_messages(caplog)
 
 
 def test_unknown_revision_refused(bbparse: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -190,7 +251,9 @@ def test_firmware_must_be_given(bbparse: Any) -> None:
     config = bbparse.configure({"MCS_FEATURES": "jailhouse"})
     d = bbparse.parse_recipe(
         LAYER / "recipes-mica/mica-client-firmware/mica-client-firmware_1.0.bb", config)[""]
-    assert d.getVar("__SKIPPED").startswith("MICA_CLIENT_FIRMWARE is not set: set it to the ")
+    assert d.getVar("__SKIPPED").startswith(
+        "MICA_CLIENT_FIRMWARE is not set, so images get the reference client "
+        "(mica-reference-client) as mica-client-firmware: set MICA_CLIENT_FIRMWARE to ")
 
 
 CONFIG_RECIPE = LAYER / "recipes-bsp/mica-jailhouse-config/mica-jailhouse-config_1.0.bb"
@@ -287,3 +350,83 @@ def test_module_recipes_provide_their_kernel_module(bbparse: Any, recipe: str,
     module recipe is never built (seen with a real `bitbake -g` on poky scarthgap)."""
     for d in bbparse.parse_recipe(LAYER / recipe, bbparse.configure(ENABLED)).values():
         assert module in d.getVar(f"RPROVIDES:{d.getVar('PN')}").split()
+
+
+@pytest.mark.parametrize(("local", "provider"), [
+    ({}, "mica-reference-client"),
+    (FIRMWARE, "mica-client-firmware"),
+    ({"MICA_CLIENT_FIRMWARE[qemu-zephyr-ivshmem]": "file:///z.elf"}, "mica-client-firmware"),
+    ({"PREFERRED_RPROVIDER_mica-client-firmware": "my-zephyr"}, "my-zephyr"),
+])
+def test_the_image_always_has_a_client(bbparse: Any, local: dict[str, str],
+                                       provider: str) -> None:
+    """Nothing set: the reference client provides mica-client-firmware (and the
+    wrapper recipe is skipped); MICA_CLIENT_FIRMWARE selects the wrapper."""
+    d = bbparse.configure({"MCS_FEATURES": "jailhouse", **local})
+    assert d.getVar("PREFERRED_RPROVIDER_mica-client-firmware") == provider
+    packagegroup = LAYER / "recipes-core/packagegroups/packagegroup-mica-jailhouse.bb"
+    assert "mica-client-firmware" in bbparse.parse_recipe(packagegroup, d)[""].getVar(
+        "RDEPENDS:packagegroup-mica-jailhouse").split()
+    # The preferred provider exists, with the runtime name (bitbake needs both).
+    recipes = {"mica-reference-client": "recipes-mica/mica-reference-client/"
+                                        "mica-reference-client_0.1.bb",
+               "mica-client-firmware": "recipes-mica/mica-client-firmware/"
+                                       "mica-client-firmware_1.0.bb"}
+    if provider in recipes:
+        chosen = bbparse.parse_recipe(LAYER / recipes[provider], d)[""]
+        assert chosen.getVar("__SKIPPED") is None
+        assert provider == "mica-client-firmware" or "mica-client-firmware" in chosen.getVar(
+            f"RPROVIDES:{provider}").split()
+    wrapper = bbparse.parse_recipe(LAYER / recipes["mica-client-firmware"], d)[""]
+    assert (wrapper.getVar("__SKIPPED") is None) == (provider == "mica-client-firmware")
+
+
+def test_client_firmware_package_overrides(bbparse: Any) -> None:
+    config = bbparse.configure({"MCS_FEATURES": "jailhouse",
+                                "MICA_CLIENT_FIRMWARE_PACKAGE": "zephyr-image"})
+    packagegroup = LAYER / "recipes-core/packagegroups/packagegroup-mica-jailhouse.bb"
+    rdepends = bbparse.parse_recipe(packagegroup, config)[""].getVar(
+        "RDEPENDS:packagegroup-mica-jailhouse").split()
+    assert "zephyr-image" in rdepends
+    assert "mica-client-firmware" not in rdepends
+
+
+MICA = LAYER / "recipes-mica/mica/mica_git.bb"
+OPENEULER_MCS = ["mcs-linux", "mcsctl", "mcs-tools"]
+
+
+def test_beside_openeuler_mica_replaces_its_mcs_packages(bbparse: Any) -> None:
+    """openEuler's mcs-linux/mcsctl/mcs-tools ship micad, micad.service and the mica
+    CLI from the same mcs tree: mica provides, replaces and conflicts with them, and
+    is their preferred runtime provider, so no file is shipped twice."""
+    config = bbparse.configure({**ENABLED, "BBFILE_COLLECTIONS": "openeuler mica-jailhouse"})
+    for name in OPENEULER_MCS:
+        assert config.getVar(f"PREFERRED_RPROVIDER_{name}") == "mica"
+    d = bbparse.parse_recipe(MICA, config)[""]
+    for var in ("RPROVIDES", "RREPLACES", "RCONFLICTS"):
+        assert d.getVar(f"{var}:mica").split() == OPENEULER_MCS, var
+
+
+def test_without_openeuler_mica_replaces_nothing(bbparse: Any) -> None:
+    config = bbparse.configure(ENABLED)
+    assert all(config.getVar(f"PREFERRED_RPROVIDER_{name}") is None for name in OPENEULER_MCS)
+    d = bbparse.parse_recipe(MICA, config)[""]
+    for var in ("RREPLACES", "RCONFLICTS"):
+        assert not (d.getVar(f"{var}:mica") or "").split(), var
+    assert not set(OPENEULER_MCS) & set((d.getVar("RPROVIDES:mica") or "").split())
+
+
+def test_openeuler_without_jailhouse_is_untouched(bbparse: Any) -> None:
+    config = bbparse.configure({"MCS_FEATURES": "openamp",
+                                "BBFILE_COLLECTIONS": "openeuler mica-jailhouse"})
+    assert config.getVar("PREFERRED_RPROVIDER_mcs-linux") is None
+    assert config.getVar("DISTROOVERRIDES") == "poky"
+
+
+def test_libmica_is_packaged_as_an_unversioned_library(bbparse: Any) -> None:
+    """mcs installs libmica.so without a version: OE's way (dev manual, pre-built
+    libraries) is SOLIBS = ".so" and FILES_SOLIBSDEV = "" (not INSANE_SKIP)."""
+    d = bbparse.parse_recipe(MICA, bbparse.configure(ENABLED))[""]
+    assert d.getVar("SOLIBS") == ".so"
+    assert d.getVar("FILES_SOLIBSDEV") == ""
+    assert "dev-so" not in (d.getVar("INSANE_SKIP:mica") or "")

@@ -7,8 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-#: What the generator imports (tests/test_architecture.py keeps the two, and the native
-#: recipe's RDEPENDS, in step). ruamel.yaml is the oebuild switcher's, which asks for it.
+# What the generator (tools/mica-jailhouse, tools/create_dtb.py) imports, and no
+# more: the layer's mica-jailhouse-tools-native provides exactly these at build
+# time (tests/layer/test_layer_native.py). ruamel.yaml is asked for only by
+# tools/mica-jailhouse-oebuild, the one script that imports it. tests/test_architecture.py
+# checks this list against the generator's imports.
 REQUIRED = ("yaml", "jinja2", "jsonschema", "fdt")
 
 

@@ -23,8 +23,11 @@ S = "${WORKDIR}"
 
 inherit_defer native
 
-# Runtime of the tool: PyPI's PyYAML, Jinja2, jsonschema and fdt (see the
-# repository's requirements.txt), dtc and QEMU (QEMU's own device tree).
+# Runtime of the tool: dtc, QEMU (QEMU's own device tree) and exactly the
+# Python packages the generator imports (tools/mica_jailhouse/bootstrap.py,
+# REQUIRED): PyPI's PyYAML, Jinja2, jsonschema and fdt (OE-core has the first
+# three, this layer python3-fdt). tests/layer/test_layer_native.py runs the
+# generator in a venv holding only these, at the pins of requirements.txt.
 RDEPENDS:${PN} = " \
     dtc-native \
     python3-fdt-native \

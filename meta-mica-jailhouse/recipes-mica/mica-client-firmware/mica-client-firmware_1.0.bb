@@ -20,19 +20,14 @@ SRC_URI = "${@' '.join(mica_client_firmware_uris(d).values())}"
 
 inherit mica_jailhouse_recipe
 
-def mica_client_firmware_uris(d):
-    """{cell name or "": URI} from MICA_CLIENT_FIRMWARE and its varflags."""
-    flags = {k: v for k, v in (d.getVarFlags("MICA_CLIENT_FIRMWARE") or {}).items()
-             if not k.startswith("_") and k not in ("doc", "vardeps", "vardepsexclude") and v}
-    if flags:
-        return flags
-    uri = (d.getVar("MICA_CLIENT_FIRMWARE") or "").strip()
-    return {"": uri} if uri else {}
-
+# mica_client_firmware_uris(): classes/mica_jailhouse_common.bbclass.
+# Unset, this recipe is skipped and mica-client-firmware comes from the
+# project's reference client (mica-reference-client RPROVIDES it).
 MICA_JAILHOUSE_SKIP = "${@'' if mica_client_firmware_uris(d) else \
-    'MICA_CLIENT_FIRMWARE is not set: set it to the client OS image ' \
-    '(file:///path/to/qemu-zephyr-ivshmem.elf, or an https:// URL with ;sha256sum=...), ' \
-    'or set MICA_CLIENT_FIRMWARE_PACKAGE to a package that installs it'}"
+    'MICA_CLIENT_FIRMWARE is not set, so images get the reference client ' \
+    '(mica-reference-client) as mica-client-firmware: set MICA_CLIENT_FIRMWARE to your ' \
+    'client OS image (file:///path/to/zephyr.elf, or an https:// URL with ;sha256sum=...), ' \
+    'or MICA_CLIENT_FIRMWARE_PACKAGE to a package that installs it'}"
 
 PACKAGE_ARCH = "${MACHINE_ARCH}"
 

@@ -8,7 +8,10 @@ LICENSE = "MulanPSL-2.0"
 LIC_FILES_CHKSUM = "file://LICENSE;md5=74b1b7a7ee537a16390ed514498bf23c"
 
 # "openamp" is provided both by meta-openamp's open-amp and by
-# meta-openeuler's openamp recipe.
+# meta-openeuler's openamp recipe. With meta-openamp scarthgap (kas pin) they
+# resolve to libmetal and open-amp v2023.10 (openEuler: v2022.10.0 and
+# v2022.10.1; micad builds with both). libsysfs (sysfsutils) comes with
+# libmetal, whose recipe depends on it: micad calls no libsysfs function.
 DEPENDS = "libmetal openamp"
 
 PV = "0.0.3+git"
@@ -63,9 +66,20 @@ do_install:append() {
     fi
 }
 
+# mcs installs libmica.so unversioned (CMake library without VERSION/SOVERSION:
+# SONAME libmica.so, no libmica.so.N): the file is the library itself, which
+# programs linked with -lmica load at run time, not a development symlink. OE's
+# way for unversioned libraries (Yocto dev manual, "Working with Pre-Built
+# Libraries", "Non-Versioned Libraries"): SOLIBS = ".so" puts it into ${PN},
+# FILES_SOLIBSDEV = "" stops ${PN}-dev from taking it first (dev-elf QA error).
+SOLIBS = ".so"
+FILES_SOLIBSDEV = ""
+
 PACKAGES =+ "${PN}-tests"
-# The mcs build also installs its user-message test programs.
-FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv"
+# The mcs build also installs its user-message test programs, and always its
+# ring buffer test (its CMakeLists tests `DEFINED TEST_RING_BUFFER`, which the
+# option() right above it makes true).
+FILES:${PN}-tests += "${bindir}/baremetal ${bindir}/riscv ${bindir}/test_ring_buffer"
 FILES:${PN} += "${systemd_system_unitdir}/micad.service.d ${MICA_CTL}"
 
 # micad runs `jailhouse cell create/load/start`; the mica CLI is Python.
@@ -75,3 +89,13 @@ RDEPENDS:${PN} = " \
     python3-core \
     python3-io \
 "
+
+# Beside meta-openeuler: its mcs-linux, mcsctl and mcs-tools build the same
+# mcs tree and ship the same files (micad, micad.service, /usr/bin/mica, and
+# openEuler's demo clients under /lib/firmware next to ours), and its
+# packagegroup-mcs always pulls them in. mica replaces them (the layer prefers
+# mica as their runtime provider: mica_jailhouse_configure), so no file is
+# shipped twice and micad is the revision the Jailhouse pedestal was checked on.
+RPROVIDES:${PN} += "${@mica_jailhouse_openeuler_replaced(d)}"
+RREPLACES:${PN} += "${@mica_jailhouse_openeuler_replaced(d)}"
+RCONFLICTS:${PN} += "${@mica_jailhouse_openeuler_replaced(d)}"

@@ -7,3 +7,6 @@ do_rootfs() {
     :
 }
 addtask do_rootfs before do_build
+# As OE-core's image.bbclass (rootfs_variables): do_rootfs's signature reads
+# OVERRIDES, so a change to DISTROOVERRIDES changes every image.
+do_rootfs[vardeps] += "OVERRIDES"
