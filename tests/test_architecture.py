@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("views", ("jailhouse.view", "evidence", "client_image")),
     ("model", ("model", "boards", "load", "derive", "cells")),
     ("checks", ("checks",)),
-    ("emitters", ("emit", "dtb", "memmap", "artifacts", "importer")),
+    ("emitters", ("emit", "dtb", "qemu", "memmap", "artifacts", "importer")),
     ("commands", ("commands", "cli", "oebuild_cli", "__main__")),
 )
 #: Package roots (their __init__ only holds a docstring) belong to the lowest layer.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import artifacts, boards, dtb, evidence, external
+from mica_jailhouse import artifacts, boards, evidence, external, qemu
 from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.cli import main
 from mica_jailhouse.evidence import ArtifactSet, CellFile, DtReservation
@@ -189,7 +189,7 @@ def _openeuler_files(tmp: Path) -> list[str]:
         compile_config(OPENEULER / f"{name}.c", 13, tmp / f"{name}.cell")
         args += ["--cell", str(tmp / f"{name}.cell")]
     system = load(boards.builtin_path("qemu-a53"))
-    base = external.dtc_decompile(dtb.qemu_base_dtb(system, "jailhouse"))
+    base = external.dtc_decompile(qemu.base_dtb(system, "jailhouse"))
     (tmp / "qemu-jailhouse.dtb").write_bytes(
         external.dtc_compile(base + (OPENEULER / "mcs-nodes.dtsi").read_text()))
     return [*args, "--dtb", str(tmp / "qemu-jailhouse.dtb"), "--cmdline", "mem=780M",

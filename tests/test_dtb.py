@@ -9,7 +9,7 @@ from typing import Any
 import fdt
 import pytest
 
-from mica_jailhouse import boards, derive, dtb, external
+from mica_jailhouse import boards, derive, dtb, external, qemu
 from mica_jailhouse.cli import create_dtb_main
 from mica_jailhouse.diagnostics import InvalidSystem
 from mica_jailhouse.load import load
@@ -91,7 +91,7 @@ def _normalized(blob: bytes) -> dict[str, dict[str, Any]]:
 def test_overlay_on_qemu_base_equals_full_dtb(feature: str | None) -> None:
     system = load(boards.builtin_path("qemu-a53"))
     tree = dtb.build(system, feature)
-    base = dtb.qemu_base_dtb(system, feature)
+    base = qemu.base_dtb(system, feature)
     merged = external.fdtoverlay(base, tree.overlay)
     assert _normalized(merged) == _normalized(tree.dtb)
     # And it is not trivially equal: the base alone lacks our nodes.
@@ -139,7 +139,7 @@ def test_base_dtb_option_adds_our_nodes_to_a_given_tree(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     system = load(boards.builtin_path("qemu-a53"))
     base = tmp_path / "vendor.dtb"
-    base.write_bytes(dtb.qemu_base_dtb(system, "jailhouse"))
+    base.write_bytes(qemu.base_dtb(system, "jailhouse"))
     monkeypatch.chdir(tmp_path)
     assert create_dtb_main(["qemu-a53", "-f", "jailhouse", "--base-dtb", "vendor.dtb",
                             "-o", "out.dtb", "--dts"]) == 0
@@ -149,7 +149,7 @@ def test_base_dtb_option_adds_our_nodes_to_a_given_tree(tmp_path: Path,
 
 def test_base_dtb_for_another_board_is_refused() -> None:
     system = load(boards.builtin_path("qemu-a53"))
-    argv = dtb.qemu_machine_argv(system, "jailhouse")
+    argv = qemu.machine_argv(system, "jailhouse")
     argv[argv.index("-smp") + 1] = "2"
     argv[argv.index("-m") + 1] = "1G"
     base = external.qemu_dumpdtb(argv)
@@ -163,7 +163,7 @@ def test_base_dtb_for_another_board_is_refused() -> None:
 def test_plain_qemu_base_is_refused_for_jailhouse() -> None:
     system = load(boards.builtin_path("qemu-a53"))
     with pytest.raises(InvalidSystem, match=r"PSCI method in plain\.dtb is 'hvc'"):
-        dtb.build(system, "jailhouse", dtb.qemu_base_dtb(system, None), "plain.dtb")
+        dtb.build(system, "jailhouse", qemu.base_dtb(system, None), "plain.dtb")
 
 
 def test_overlay_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,7 +178,7 @@ def test_overlay_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_qemu_command_line_matches_dtb() -> None:
     system = load(boards.builtin_path("qemu-a53"))
-    argv = dtb.qemu_run_argv(system, "jailhouse", "Image", "qemu-jailhouse.dtb", "rootfs.cpio.gz")
+    argv = qemu.run_argv(system, "jailhouse", "Image", "qemu-jailhouse.dtb", "rootfs.cpio.gz")
     assert argv == [
         "qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,its=off",
         "-cpu", "cortex-a53", "-smp", "4", "-m", "2G", "-nographic",

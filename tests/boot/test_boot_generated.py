@@ -30,7 +30,7 @@ def booted(tmp_path_factory: pytest.TempPathFactory, qemu: str, dtc_tools: None,
     work = tmp_path_factory.mktemp("boot")
     dtb_path = work / "qemu-jailhouse.dtb"
     dtb_path.write_bytes(dtb.build(system, "jailhouse").dtb)
-    machine = [*dtb.qemu_machine_argv(system, "jailhouse"), "-dtb", str(dtb_path)]
+    machine = [*qemu.machine_argv(system, "jailhouse"), "-dtb", str(dtb_path)]
     try:
         # The layer's own kernel when it is built (as the demo does), else Debian's.
         files, _which = boot_files()

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from . import cells, derive, dtb, evidence, mica
+from . import cells, derive, dtb, evidence, mica, qemu
 from .checks import has_errors
 from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
@@ -60,7 +60,7 @@ def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -
 
 def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
     """runqemu's QB_* settings, from the same derivation as the DTB."""
-    argv = dtb.qemu_machine_argv(system, FEATURE)
+    argv = qemu.machine_argv(system, FEATURE)
     return [
         ("QB_SYSTEM_NAME", argv[0]),
         ("QB_MACHINE", f"-machine {argv[argv.index('-M') + 1]}"),
@@ -151,11 +151,11 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
                                 mica_conf(system, cell, plan, opts).encode()))
     out.append(Artifact("cmdline", "cmdline.txt",
                         (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))
-    machine = [*dtb.qemu_machine_argv(system, FEATURE), "-dtb", dtb_name]
-    qemu = {"machine": machine, "append": derive.kernel_cmdline(system),
-            "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
+    machine = [*qemu.machine_argv(system, FEATURE), "-dtb", dtb_name]
+    qemu_args = {"machine": machine, "append": derive.kernel_cmdline(system),
+                 "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
     out.append(Artifact("qemu_args", "qemu-args.json",
-                        (json.dumps(qemu, indent=2) + "\n").encode()))
+                        (json.dumps(qemu_args, indent=2) + "\n").encode()))
     out.append(Artifact("qemuboot", "qemuboot.conf", render(
         "qemuboot.conf.j2", system=system.name, source=source,
         variables=qemuboot_variables(system, dtb_name)).encode()))

@@ -11,27 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import derive, external
+from . import derive, external, qemu
 from .diagnostics import Diagnostic, InvalidSystem, Where, error
 from .dtread import address_cells, decode_reg, parse
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Span, System
-
-
-def qemu_machine_argv(system: System, feature: str | None) -> list[str]:
-    """The part of the QEMU command line that shapes the device tree."""
-    b = system.board
-    return [
-        "qemu-system-aarch64",
-        "-M", ",".join(derive.machine_options(system, feature)),
-        "-cpu", b.qemu.cpu,
-        "-smp", str(b.cpus),
-        "-m", derive.qemu_ram_arg(system),
-    ]
-
-
-def qemu_base_dtb(system: System, feature: str | None) -> bytes:
-    return external.qemu_dumpdtb(qemu_machine_argv(system, feature))
 
 
 def base_info(tree: Any) -> BaseInfo:
@@ -104,7 +88,7 @@ def build(system: System, feature: str | None, base_dtb: bytes | None = None,
           base_name: str = "QEMU's device tree") -> DeviceTree:
     """Build the full DTB and the overlay; raise InvalidSystem on a mismatch."""
     derive.check_feature(feature)
-    base = base_dtb if base_dtb is not None else qemu_base_dtb(system, feature)
+    base = base_dtb if base_dtb is not None else qemu.base_dtb(system, feature)
     tree = parse(base, base_name)
     diags = check_base(system, feature, tree, base_name)
     if diags:
@@ -118,17 +102,4 @@ def build(system: System, feature: str | None, base_dtb: bytes | None = None,
     return DeviceTree(dtb=dtb, dts=dts, overlay=overlay, overlay_source=ovl_src)
 
 
-def qemu_run_argv(system: System, feature: str | None, kernel: str, dtb: str,
-                  initrd: str | None = None, append: list[str] | None = None) -> list[str]:
-    """The QEMU command line that matches the DTB: -M/-cpu/-smp/-m and mem=."""
-    argv = [*qemu_machine_argv(system, feature), "-nographic", "-kernel", kernel]
-    if initrd:
-        argv += ["-initrd", initrd]
-    argv += ["-dtb", dtb]
-    args = [*derive.kernel_cmdline(system), *(append or [])]
-    if args:
-        argv += ["-append", " ".join(args)]
-    return argv
-
-
-__all__ = ["DeviceTree", "build", "qemu_machine_argv", "qemu_run_argv"]
+__all__ = ["DeviceTree", "build"]
