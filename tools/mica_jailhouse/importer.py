@@ -20,6 +20,7 @@ from .evidence import ArtifactSet
 from .jailhouse.abi import ConType, MemFlag, PciType
 from .jailhouse.raw import RawNonRootCell, RawSystem
 from .jailhouse.view import entries
+from .load import DEFAULT_COMM_REGION
 from .model import Span, bdf_text
 from .units import hx, kernel_mem
 
@@ -88,7 +89,7 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         cells.append(dict(
             key=key, name=c.name, cpus=", ".join(map(str, c.cpus)), memory=memory,
             reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
-            comm=hx(comm[0].mem.virt_start) if comm else hx(0x80000000),
+            comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
             console=console, firmware=f"{c.name}.elf"))
     links = []
     link_keys: set[str] = set()
