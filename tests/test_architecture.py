@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("syntax", ("source", "dtread", "jailhouse.abi", "jailhouse.codec", "jailhouse.raw",
                 "jailhouse.cellfile", "oebuild")),
     ("views", ("jailhouse.view", "evidence", "client_image")),
-    ("model", ("model", "boards", "load", "derive", "cells")),
+    ("model", ("model", "boards", "load", "derive", "cells", "outputs")),
     ("checks", ("checks",)),
     ("emitters", ("emit", "dtb", "qemu", "memmap", "artifacts", "importer")),
     ("commands", ("commands", "cli", "oebuild_cli", "__main__")),

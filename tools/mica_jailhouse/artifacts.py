@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from . import cells, derive, dtb, evidence, mica, qemu
+from . import cells, derive, dtb, evidence, mica, outputs, qemu
 from .checks import has_errors
 from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
@@ -90,7 +90,7 @@ def described_set(system: System, revision: int | None = None,
     rp = None
     if derive.remoteproc_client(system) is not None:
         rp = (by_label[derive.REMOTEPROC_POOL_LABEL], by_label[derive.REMOTEPROC_CLIENT_LABEL])
-    dtb_name = derive.output_name(system.board.name, FEATURE)
+    dtb_name = outputs.output_name(system.board.name, FEATURE)
     dt = evidence.DtView(dtb_name, system.board.cpus, (system.board.ram,), reservations, rp,
                          derive.gicr_span(system, FEATURE), "smc")
     cmd = evidence.parse_cmdline(" ".join(derive.kernel_cmdline(system)))
@@ -133,7 +133,7 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     opts = opts or Options()
     source = PurePath(system.file).name
     tree = dtb.build(system, FEATURE, opts.base_dtb, opts.base_name)
-    dtb_name = derive.output_name(system.board.name, FEATURE)
+    dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
     out = [
         Artifact("dtb", dtb_name, tree.dtb),
@@ -188,22 +188,22 @@ def manifest(system: System, artifacts: list[Artifact], revision: int) -> bytes:
 def previous_set(outdir: Path) -> set[str]:
     """The file names an earlier run wrote into ``outdir``, from its manifest."""
     try:
-        data = json.loads(read_input(outdir / derive.MANIFEST, 1 << 20, "manifest"))
+        data = json.loads(read_input(outdir / outputs.MANIFEST, 1 << 20, "manifest"))
     except (UserError, ValueError):
         return set()
     hashes = data.get("sha256") if isinstance(data, dict) else None
     if not isinstance(hashes, dict):
         return set()
-    return {derive.MANIFEST, *(n for n in hashes if isinstance(n, str) and "/" not in n)}
+    return {outputs.MANIFEST, *(n for n in hashes if isinstance(n, str) and "/" not in n)}
 
 
 def write(system: System, artifacts: list[Artifact], outdir: Path, revision: int) -> list[Path]:
     """Write the set and its manifest: after any failure or kill, ``outdir`` holds
     the complete old set or the complete new one (see fsutil.replace_folder)."""
-    names = [a.name for a in artifacts] + [derive.MANIFEST]
+    names = [a.name for a in artifacts] + [outputs.MANIFEST]
     if len(set(names)) != len(names):  # the output-name check runs before: a bug here
         raise AssertionError(f"two artifacts share a file name: {sorted(names)}")
     files = [(a.name, a.data) for a in artifacts]
-    files.append((derive.MANIFEST, manifest(system, artifacts, revision)))
+    files.append((outputs.MANIFEST, manifest(system, artifacts, revision)))
     replace_folder(outdir, files, previous_set(outdir))
     return [outdir / name for name in names]

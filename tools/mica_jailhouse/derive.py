@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from . import mica
+from .diagnostics import UserError
 from .geometry import SpanIndex
-from .model import LINUX, Span
+from .model import LINUX, Cell, CellMemory, IvshmemLink, Span, System
 from .units import PAGE, MiB, kernel_mem
-
-if TYPE_CHECKING:
-    from .diagnostics import Where
-    from .model import Cell, CellMemory, IvshmemLink, System
 
 FEATURES = ("jailhouse",)
 
@@ -232,8 +228,6 @@ def kernel_cmdline(system: System) -> list[str]:
 
 def check_feature(feature: str | None) -> None:
     if feature is not None and feature not in FEATURES:
-        from .diagnostics import UserError
-
         raise UserError(f"unknown feature '{feature}' (known features: {', '.join(FEATURES)})")
 
 
@@ -268,32 +262,3 @@ def mmconfig_window(base: int, end_bus: int) -> Span:
     """The config space (ECAM/MMCONFIG) of a PCI host with buses 0..end_bus,
     such as Jailhouse's virtual PCI host (pci_mmconfig_base, pci_mmconfig_end_bus)."""
     return Span(base, (end_bus + 1) * MMCONFIG_BUS_SIZE)
-
-
-def output_name(board: str, feature: str | None) -> str:
-    """openEuler's create_dtb.sh names: qemu.dtb / qemu-jailhouse.dtb."""
-    stem = board.split("-")[0]
-    return f"{stem}-{feature}.dtb" if feature else f"{stem}.dtb"
-
-
-MANIFEST = "manifest.json"
-
-
-def output_files(system: System) -> list[tuple[str, str, Where]]:
-    """Every file `generate` writes: (file name, what it is, where its name comes from)."""
-    dtb = output_name(system.board.name, "jailhouse")
-    stem = dtb.removesuffix(".dtb")
-    board = system.board.where
-    out = [(f"{stem}{ext}", "the Linux device tree" + (" overlay" if "o" in ext else ""), board)
-           for ext in (".dtb", ".dts", ".dtbo", ".dtso")]
-    fixed = system.where
-    out += [("cmdline.txt", "the kernel command line", fixed),
-            ("qemu-args.json", "the QEMU arguments", fixed),
-            ("qemuboot.conf", "runqemu's settings", fixed),
-            (MANIFEST, "the manifest", fixed)]
-    out.append((f"{system.name}-root.c", "the root cell", system.where))
-    for cell in system.cells:
-        out.append((f"{cell.name}.c", f"cell {cell.key}", cell.where))
-        if is_mica_client(system, cell):
-            out.append((f"{cell.name}.conf", f"the MICA config of cell {cell.key}", cell.where))
-    return out

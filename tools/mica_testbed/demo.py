@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from mica_jailhouse import artifacts, derive, qemu
+from mica_jailhouse import artifacts, derive, outputs, qemu
 from mica_jailhouse.commands import EXIT_FAILED, guard
 from mica_jailhouse.commands.common import load_checked
 from mica_jailhouse.diagnostics import UserError, summary
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {path.name}")
     if args.no_boot:
         return 0
-    dtb_path = outdir / derive.output_name(system.board.name, artifacts.FEATURE)
+    dtb_path = outdir / outputs.output_name(system.board.name, artifacts.FEATURE)
     machine = [*qemu.machine_argv(system, artifacts.FEATURE), "-dtb", str(dtb_path)]
     kernel_args = derive.kernel_cmdline(system)
     try:

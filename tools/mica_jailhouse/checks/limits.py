@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import derive
+from .. import outputs
 from ..diagnostics import Diagnostic, Where, error
 from ..model import LINUX, Span, System
 from ..units import hx
@@ -79,7 +79,7 @@ def check_output_names(system: System) -> list[Diagnostic]:
     """Two artifacts of `generate` must never share a file name (one would be lost)."""
     diags: list[Diagnostic] = []
     first: dict[str, tuple[str, Where]] = {}
-    for name, what, where in derive.output_files(system):
+    for name, what, where in outputs.output_files(system):
         if name in first:
             other, other_where = first[name]
             diags.append(error(where, f"{what} would be written as {name}, the file name of "

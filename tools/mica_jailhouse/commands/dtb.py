@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import boards, derive, dtb
+from .. import boards, derive, dtb, outputs
 from ..dtread import MAX_DTB_BYTES
 from ..fsutil import read_input, write_file
 from .common import load_checked, print_diags
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
         base_name = str(args.base_dtb)
     tree = dtb.build(system, args.feature, base, base_name)
-    out: Path = args.output or Path(derive.output_name(system.board.name, args.feature))
+    out: Path = args.output or Path(outputs.output_name(system.board.name, args.feature))
     if args.overlay:
         if args.output is None:
             out = out.with_suffix(".dtbo")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from .. import derive, qemu
+from .. import derive, outputs, qemu
 from ..diagnostics import UserError
 from .common import load_checked
 
@@ -28,7 +28,7 @@ def setup_parser(q: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     system, _ = load_checked(args.system)
     argv = qemu.run_argv(system, args.feature, args.kernel, args.dtb or
-                             derive.output_name(system.board.name, args.feature),
+                             outputs.output_name(system.board.name, args.feature),
                              args.initrd, args.append)
     if args.run:
         import os

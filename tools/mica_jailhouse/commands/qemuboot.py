@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import derive
+from .. import outputs
 from ..emit.escape import bitbake_value
 from .common import load_checked
 
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import artifacts
 
     system, _ = load_checked(args.system)
-    name = derive.output_name(system.board.name, artifacts.FEATURE)
+    name = outputs.output_name(system.board.name, artifacts.FEATURE)
     for key, value in artifacts.qemuboot_variables(system, name):
         print(f'{key} = "{bitbake_value(value, key)}"')
     return 0

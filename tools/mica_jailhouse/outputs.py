@@ -1,0 +1,40 @@
+"""The names of the files ``generate`` and ``create_dtb.py`` write.
+
+Why apart from ``derive``: file naming is no computed address or size; the checks (two
+cells must not share a file name) and the emitters ask for it here.
+"""
+
+from __future__ import annotations
+
+from .derive import is_mica_client
+from .diagnostics import Where
+from .model import System
+
+
+def output_name(board: str, feature: str | None) -> str:
+    """openEuler's create_dtb.sh names: qemu.dtb / qemu-jailhouse.dtb."""
+    stem = board.split("-")[0]
+    return f"{stem}-{feature}.dtb" if feature else f"{stem}.dtb"
+
+
+MANIFEST = "manifest.json"
+
+
+def output_files(system: System) -> list[tuple[str, str, Where]]:
+    """Every file `generate` writes: (file name, what it is, where its name comes from)."""
+    dtb = output_name(system.board.name, "jailhouse")
+    stem = dtb.removesuffix(".dtb")
+    board = system.board.where
+    out = [(f"{stem}{ext}", "the Linux device tree" + (" overlay" if "o" in ext else ""), board)
+           for ext in (".dtb", ".dts", ".dtbo", ".dtso")]
+    fixed = system.where
+    out += [("cmdline.txt", "the kernel command line", fixed),
+            ("qemu-args.json", "the QEMU arguments", fixed),
+            ("qemuboot.conf", "runqemu's settings", fixed),
+            (MANIFEST, "the manifest", fixed)]
+    out.append((f"{system.name}-root.c", "the root cell", system.where))
+    for cell in system.cells:
+        out.append((f"{cell.name}.c", f"cell {cell.key}", cell.where))
+        if is_mica_client(system, cell):
+            out.append((f"{cell.name}.conf", f"the MICA config of cell {cell.key}", cell.where))
+    return out
