@@ -27,7 +27,12 @@ def test_random_layouts_never_crash(data: dict[str, Any]) -> None:
     system = build(doc)
     diags = check_system(system)
     if has_errors(diags):
-        assert all(str(d) for d in diags)
+        # Every diagnostic can be acted on: it names the file, a line in it, the key
+        # path, and says what is wrong.
+        for d in diags:
+            assert d.where.file == "random.yaml", d
+            assert d.where.line > 0 and d.where.path, d
+            assert d.message.strip() and str(d).startswith(f"{d.where}: "), d
         return
     # A layout that passes must be one a kernel can live with.
     rsv = derive.reservations(system)
