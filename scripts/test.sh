@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check tools tests tools/mica-jailhouse tools/mica-jailhouse-oebuild tools/create_dtb.py \
+.venv/bin/ruff check tools tests tools/mica-jailhouse tools/mica-jailhouse-oebuild tools/mica-testbed tools/create_dtb.py \
     meta-mica-jailhouse/recipes-mica/mica/files/mica_frontend.py
 .venv/bin/mypy
 # The target-side front end is not in the package: check it on its own.
