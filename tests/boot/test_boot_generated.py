@@ -10,6 +10,7 @@ import pytest
 from mica_jailhouse import boards, derive, dtb
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span, System
+from mica_jailhouse.qemu import machine_argv
 from mica_testbed.boot import BootError, BootReport, DebianArm64, run_probe
 from mica_testbed.boot.verify import verify_boot
 from mica_testbed.demo import boot_files
@@ -30,7 +31,7 @@ def booted(tmp_path_factory: pytest.TempPathFactory, qemu: str, dtc_tools: None,
     work = tmp_path_factory.mktemp("boot")
     dtb_path = work / "qemu-jailhouse.dtb"
     dtb_path.write_bytes(dtb.build(system, "jailhouse").dtb)
-    machine = [*qemu.machine_argv(system, "jailhouse"), "-dtb", str(dtb_path)]
+    machine = [*machine_argv(system, "jailhouse"), "-dtb", str(dtb_path)]
     try:
         # The layer's own kernel when it is built (as the demo does), else Debian's.
         files, _which = boot_files()

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import boards, derive, dtb, qemu
+from mica_jailhouse import boards, derive, dtb
 from mica_jailhouse.load import load
+from mica_jailhouse.qemu import machine_argv
 from mica_testbed.boot import (
     BootError,
     BootReport,
@@ -105,7 +106,7 @@ def booted(kernel_build: KernelBuild, tmp_path_factory: pytest.TempPathFactory) 
                   files=(ProbeFile(MODULE_PATH, kernel_build.module.read_bytes()),
                          ProbeFile(RUNTIME_PROBE, _runtime_probe(workdir), 0o755)))
     try:
-        machine = [*qemu.machine_argv(SYSTEM, "jailhouse"), "-dtb", str(dtb_path)]
+        machine = [*machine_argv(SYSTEM, "jailhouse"), "-dtb", str(dtb_path)]
         return run_probe(machine, files, workdir, probe=probe,
                          kernel_args=derive.kernel_cmdline(SYSTEM), timeout=120)
     except BootError as err:
