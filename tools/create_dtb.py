@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """create_dtb.py BOARD [-f jailhouse]: openEuler's create_dtb.sh, from the system description."""
 
+import os
 import sys
-from pathlib import Path
 
-try:  # Ctrl-C while starting up exits like Ctrl-C later: 130, no traceback
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Ctrl-C while starting up exits like Ctrl-C later: 130, no traceback. Only modules
+# the interpreter has already loaded (sys, os) come before the try.
+try:
+    sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
     from mica_jailhouse.bootstrap import ensure_dependencies
 
     ensure_dependencies()

@@ -1,7 +1,9 @@
-"""The layer's kernel inputs against Debian's real linux-source-6.1 (slow: downloads, builds).
+"""The layer's kernel inputs against Debian's real linux-source-6.1 and linux-source-6.12
+(slow: downloads, builds).
 
-The first run downloads Debian's source package (~140 MB) and builds for a few minutes; the
-result is cached in ``<repo>/.cache/kernel`` by a hash of all inputs, so later runs are quick.
+Every test runs once per series (the ``kernel_build`` fixture and ``SERIES`` parameters). The
+first run downloads each source package (~140 MB) and builds for a few minutes; the result is
+cached in ``<repo>/.cache/kernel`` by a hash of all inputs, so later runs are quick.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mica_testbed.kernel import (
+    SERIES,
     KernelBuild,
     KernelEnvironmentError,
     PatchError,
@@ -24,13 +27,17 @@ from mica_testbed.kernel import (
     default_cache_dir,
     extract_source,
     fetch_source,
-    layer_patches,
+    fragment_mismatches,
+    in_series,
+    kernel_patches,
+    linux_version,
     parse_fragment,
     patched_files,
     read_config,
     read_modinfo,
+    source_package,
 )
-from mica_testbed.kernel.layer import JAILHOUSE_FRAGMENT
+from mica_testbed.kernel.layer import JAILHOUSE_FRAGMENT, KERNEL_FILES_DIR
 
 from .conftest import missing
 
@@ -38,16 +45,23 @@ pytestmark = pytest.mark.slow
 
 JAILHOUSE_EXPORTS = ("ioremap_page_range", "__get_vm_area_caller", "__hyp_stub_vectors")
 UIO_IVSHMEM_ALIAS = "pci:v0000110Ad00004106sv*sd*bcFFsc40i01*"
+# The layer's patch directory for each series, as recipes-kernel/linux/README.md documents it.
+SERIES_DIR = {"6.1": KERNEL_FILES_DIR, "6.12": KERNEL_FILES_DIR / "6.12"}
+# The function whose forced NX patch 0003 removes: 6.9 moved the mapping to vmap_page_range().
+MAPPING_FUNCTION = {"6.1": "ioremap_page_range", "6.12": "vmap_page_range"}
 
 
-def test_patches_apply_cleanly_to_debian_source(tmp_path: Path) -> None:
-    """Fresh files from Debian's package; each patch dry-runs, then applies, with no fuzz."""
-    patches = layer_patches()
+@pytest.mark.parametrize("series", SERIES)
+def test_patches_apply_cleanly_to_debian_source(tmp_path: Path, series: str) -> None:
+    """Fresh files from Debian's package; the series the bbappend picks for its version
+    dry-runs, then applies, each patch with no fuzz."""
     try:
-        source = fetch_source(default_cache_dir() / "debs")
-        tree = extract_source(source, tmp_path / "linux", members=patched_files(patches))
+        source = fetch_source(default_cache_dir() / "debs", package=source_package(series))
     except KernelEnvironmentError as err:
         missing(str(err))
+    patches = kernel_patches(linux_version(source.version))
+    assert {p.parent for p in patches} == {SERIES_DIR[series]}
+    tree = extract_source(source, tmp_path / "linux", members=patched_files(patches))
     apply_patches(tree, patches, tmp_path / "logs")
     for patch in patches:
         log = (tmp_path / "logs" / f"{patch.stem}.dry-run.log").read_text()
@@ -65,6 +79,7 @@ def test_config_keeps_every_option_of_the_fragment(kernel_build: KernelBuild) ->
     dropped = config_mismatches(parse_fragment(JAILHOUSE_FRAGMENT), final)
     assert not dropped, "jailhouse.cfg options lost in .config:\n" + "\n".join(
         m.message for m in dropped)
+    assert fragment_mismatches(kernel_build) == []
 
 
 def test_config_keeps_every_base_option(kernel_build: KernelBuild) -> None:
@@ -86,16 +101,30 @@ def test_symvers_lists_the_jailhouse_exports(kernel_build: KernelBuild) -> None:
         assert int(crc, 16) != 0, f"{symbol} has no CRC"
 
 
-def test_ioremap_page_range_keeps_the_callers_protection(kernel_build: KernelBuild) -> None:
+def test_build_applied_the_series_the_bbappend_picks(kernel_build: KernelBuild) -> None:
+    """The patch logs name the files applied: those of ``kernel_patches`` for this version,
+    which tests/layer checks against what bitbake makes of linux-%.bbappend."""
+    logs = kernel_build.build_dir.parent / "logs" / "patches"
+    patches = kernel_patches(linux_version(kernel_build.source_version))
+    # "$ patch ... -i <path>", from whichever work tree built the cached kernel
+    applied = [(logs / f"{p.stem}.apply.log").read_text().splitlines()[0]
+               .split(" -i ")[-1].split("/recipes-kernel/linux/files/")[-1] for p in patches]
+    expected = sorted(SERIES_DIR[kernel_build.series].glob("[0-9]*.patch"))
+    assert applied == [str(p.relative_to(KERNEL_FILES_DIR)) for p in expected]
+
+
+def test_mapping_keeps_the_callers_protection(kernel_build: KernelBuild) -> None:
     vmalloc = (kernel_build.source_dir / "mm" / "vmalloc.c").read_text()
-    body = re.search(r"^int ioremap_page_range\(.*?^}", vmalloc, re.MULTILINE | re.DOTALL)
+    function = MAPPING_FUNCTION[kernel_build.series]
+    body = re.search(rf"^int {function}\(.*?^}}", vmalloc, re.MULTILINE | re.DOTALL)
     assert body is not None
     assert "pgprot_nx" not in body[0]
     assert "vmap_range_noflush(addr, end, phys_addr, prot," in body[0]
 
 
-def test_kernel_is_debian_6_1(kernel_build: KernelBuild) -> None:
-    assert kernel_build.version.startswith("6.1.")
+def test_kernel_is_debians_of_the_series(kernel_build: KernelBuild) -> None:
+    assert kernel_build.version.startswith(f"{kernel_build.series}.")
+    assert in_series(kernel_build.source_version, kernel_build.series)
     assert kernel_build.source_version.startswith(kernel_build.version)
     assert kernel_build.image.stat().st_size > 1_000_000
     # arm64 Image header: magic "ARM\x64" at offset 56
@@ -132,6 +161,6 @@ def test_module_info_matches_kmod(kernel_build: KernelBuild) -> None:
 
 def test_rebuild_is_served_from_the_cache(kernel_build: KernelBuild) -> None:
     started = time.monotonic()
-    again = build_kernel(default_cache_dir())
+    again = build_kernel(default_cache_dir(), series=kernel_build.series)
     assert time.monotonic() - started < 15
     assert again == kernel_build

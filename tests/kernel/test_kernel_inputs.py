@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 
 from mica_testbed.kernel import (
+    SERIES,
     ConfigInputError,
     KernelEnvironmentError,
     KernelInputs,
     MissingToolError,
     config_mismatches,
     default_inputs,
+    in_series,
     input_key,
-    layer_patches,
+    kernel_patches,
+    linux_version,
     merge_requests,
     module_key,
     module_warnings,
@@ -28,6 +31,7 @@ from mica_testbed.kernel import (
     read_config,
     render_fragment,
     requested_options,
+    source_package,
 )
 from mica_testbed.kernel.layer import JAILHOUSE_FRAGMENT, KERNEL_FILES_DIR, MODULE_DIR
 from mica_testbed.kernel.run import require_tools
@@ -76,13 +80,24 @@ def test_base_options_and_fragment_do_not_conflict() -> None:
     assert {"CONFIG_KALLSYMS_ALL", "CONFIG_OF_OVERLAY"} <= set(names)
 
 
-def test_patch_series_is_the_expected_one() -> None:
-    assert [p.name for p in layer_patches()] == EXPECTED_PATCHES
+# A kernel version of each series and the layer directory its patches come from.
+SERIES_EXAMPLES = {"6.1": ("6.1.192", KERNEL_FILES_DIR),
+                   "6.12": ("6.12.118", KERNEL_FILES_DIR / "6.12")}
 
 
+@pytest.mark.parametrize("series", SERIES)
+def test_patch_series_is_the_expected_one(series: str) -> None:
+    version, directory = SERIES_EXAMPLES[series]
+    patches = kernel_patches(version)
+    assert [p.name for p in patches] == EXPECTED_PATCHES
+    assert {p.parent for p in patches} == {directory}
+    assert default_inputs(version).patches == patches
+
+
+@pytest.mark.parametrize("series", SERIES)
 @pytest.mark.parametrize("name", EXPECTED_PATCHES)
-def test_patch_is_a_documented_git_patch(name: str) -> None:
-    text = (KERNEL_FILES_DIR / name).read_text()
+def test_patch_is_a_documented_git_patch(series: str, name: str) -> None:
+    text = (SERIES_EXAMPLES[series][1] / name).read_text()
     header, _, diff = text.partition("\n---\n")
     header = header.replace("\n ", " ")  # unfold long mail headers
     assert re.match(r"From [0-9a-f]{40} Mon Sep 17 00:00:00 2001\n", header)
@@ -97,8 +112,9 @@ def test_patch_is_a_documented_git_patch(name: str) -> None:
     assert re.search(r"^diff --git a/\S+ b/\S+$", diff, re.MULTILINE)
 
 
-def test_patches_touch_only_what_they_should() -> None:
-    assert patched_files(layer_patches()) == [
+@pytest.mark.parametrize("series", SERIES)
+def test_patches_touch_only_what_they_should(series: str) -> None:
+    assert patched_files(kernel_patches(SERIES_EXAMPLES[series][0])) == [
         "mm/vmalloc.c",
         "arch/arm64/include/asm/asm-prototypes.h",
         "arch/arm64/kernel/hyp-stub.S",
@@ -211,6 +227,21 @@ def test_cache_key_follows_every_input(tmp_path: Path) -> None:
         assert input_key(inputs, "6.1.1-1", "gcc 12") != key, path.name
         path.write_bytes(original)
     assert input_key(inputs, "6.1.1-1", "gcc 12") == key
+
+
+def test_series_is_in_the_key_through_the_debian_version(tmp_path: Path) -> None:
+    """Debian's version names the series, and a build only uses a version of its series."""
+    keys = {input_key(default_inputs(linux_version(v)), v, "gcc 12")
+            for v in ("6.1.192-3", "6.12.118-1~deb12u1")}
+    assert len(keys) == 2
+    assert linux_version("6.12.118-1~deb12u1") == "6.12.118"
+    assert linux_version("1:6.1.192-3") == "6.1.192"
+    assert in_series("6.12.118-1~deb12u1", "6.12")
+    assert not in_series("6.12.118-1~deb12u1", "6.1")
+    assert not in_series("6.1.192-3", "6.12")
+    assert [source_package(s) for s in SERIES] == ["linux-source-6.1", "linux-source-6.12"]
+    with pytest.raises(ValueError, match=r"unknown kernel series '6\.6' \(known: 6\.1, 6\.12\)"):
+        source_package("6.6")
 
 
 def test_module_change_rebuilds_only_the_module(tmp_path: Path) -> None:

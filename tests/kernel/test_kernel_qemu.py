@@ -1,4 +1,7 @@
-"""Boot the builder's kernel under QEMU and check what Jailhouse and MICA rely on at run time.
+"""Boot the builder's kernels under QEMU and check what Jailhouse and MICA rely on at run time.
+
+Each test runs once per kernel series (6.1, 6.12): ``booted`` is module-scoped on top of the
+session-scoped, series-parametrised ``kernel_build``, so each kernel boots once.
 
 The machine is the one Jailhouse runs on in this project (QEMU virt, GICv3 without ITS, EL2
 available, four Cortex-A53), with the generated ``qemu-jailhouse.dtb`` and the derived command
@@ -97,7 +100,7 @@ def booted(kernel_build: KernelBuild, tmp_path_factory: pytest.TempPathFactory) 
         debian: DebianArm64 = fetch_debian_arm64()  # for its static busybox
     except (QemuNotFoundError, DebianFetchError) as err:
         missing(str(err))
-    workdir = tmp_path_factory.mktemp("kernel-qemu")
+    workdir = tmp_path_factory.mktemp(f"kernel-qemu-{kernel_build.series}")
     dtb_path = workdir / "qemu-jailhouse.dtb"
     dtb_path.write_bytes(dtb.build(SYSTEM, "jailhouse").dtb)
     files = DebianArm64(kernel=kernel_build.image, busybox=debian.busybox,

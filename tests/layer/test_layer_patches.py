@@ -4,7 +4,8 @@ Offline checks of what quilt/patch and a reviewer would trip over: git format-pa
 headers, Upstream-Status and Signed-off-by, hunks whose line counts match their headers,
 the apply order in SRC_URI, and which kernel series the bbappend picks for which version.
 Whether the patches apply to Jailhouse and Linux is checked where those sources are built
-(the kernel builder in tests/kernel for Linux 6.1).
+(the kernel builder in tests/kernel for Linux 6.1 and 6.12, which picks its series with
+``mica_testbed.kernel.kernel_patches``: checked here against the bbappend).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from mica_testbed.kernel import kernel_patches
 
 from .conftest import LAYER
 
@@ -155,15 +158,21 @@ def test_kernel_series_have_the_same_patches() -> None:
 
 
 @pytest.mark.parametrize(("version", "series"), [
-    ("6.1.120", ""), ("6.6.50", ""), ("6.8.12", ""),
-    ("6.9", "6.12/"), ("6.12.3", "6.12/"), ("6.18.1", "6.12/"),
+    ("5.10.0", None), ("5.10.209", None),
+    ("6.1", ""), ("6.1.120", ""), ("6.1.192", ""), ("6.6.50", ""), ("6.8.12", ""),
+    ("6.9", "6.12/"), ("6.9.0", "6.12/"), ("6.10.1", "6.12/"), ("6.12.3", "6.12/"),
+    ("6.12.118", "6.12/"), ("6.18.1", "6.12/"), ("7.0", "6.12/"),
 ])
 def test_kernel_bbappend_picks_the_series_for_the_version(
-        bbparse: Any, tmp_path: Path, version: str, series: str) -> None:
+        bbparse: Any, tmp_path: Path, version: str, series: str | None) -> None:
+    """The bbappend's choice, and the kernel builder's (``kernel_patches``, the same rule in
+    the tool's Python), are the same files for every version around the boundaries."""
     base = tmp_path / f"linux-yocto_{version}.bb"
     base.write_text(KERNEL_BASE.read_text().replace('"6.6.50"', f'"{version}"'))
     d = bbparse.parse_recipe(base, bbparse.configure(ENABLED), [KERNEL_APPEND])[""]
     uris = [u[len("file://"):] for u in d.getVar("SRC_URI").split() if u.startswith("file://")]
-    assert uris == ["jailhouse.cfg", *(series + p.name for p in kernel_series(KERNEL_FILES))]
+    patches = [] if series is None else [series + p.name for p in kernel_series(KERNEL_FILES)]
+    assert uris == ["jailhouse.cfg", *patches]
     for uri in uris:
         assert (KERNEL_FILES / uri).is_file(), uri
+    assert [str(p.relative_to(KERNEL_FILES)) for p in kernel_patches(version)] == patches

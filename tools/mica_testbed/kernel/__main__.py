@@ -16,6 +16,7 @@ from pathlib import Path
 from mica_jailhouse.commands import EXIT_FAILED
 
 from .build import build_kernel, default_cache_dir, fragment_mismatches
+from .debsrc import DEFAULT_SERIES, SERIES
 from .errors import KernelBuildError
 
 
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m mica_testbed.kernel",
         description="Build a small arm64 kernel with the layer's Jailhouse patches and "
                     "uio_ivshmem.ko; reruns with unchanged inputs are served from the cache.")
+    parser.add_argument("--series", choices=SERIES, default=DEFAULT_SERIES,
+                        help="Debian's linux-source-SERIES to build (default: %(default)s)")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
                         help="where downloads and builds are kept (default: %(default)s)")
     parser.add_argument("-j", "--jobs", type=int, default=None,
@@ -38,12 +41,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr)
 
     try:
-        build = build_kernel(args.cache_dir, jobs=args.jobs, progress=progress)
+        build = build_kernel(args.cache_dir, series=args.series, jobs=args.jobs,
+                             progress=progress)
     except KernelBuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
-    for name in ("image", "symvers", "config", "module", "build_dir"):
+    for name in ("series", "image", "symvers", "config", "module", "build_dir"):
         print(f"{name}: {getattr(build, name)}")
     print(f"version: {build.version}")
     print(f"source: {build.source_version}")

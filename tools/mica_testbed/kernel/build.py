@@ -1,16 +1,20 @@
 """Build a small arm64 test kernel with the layer's patches, and uio_ivshmem.ko against it.
 
-Steps, each logged under ``<build>/logs/``:
+One builder serves every kernel series of ``debsrc.SERIES`` (6.1, 6.12). Steps, each logged
+under ``<build>/logs/``:
 
-1. resolve and download Debian's ``linux-source-6.1`` (``debsrc``);
-2. unpack it and apply the layer's patches, dry run first (``patches``);
+1. resolve and download Debian's ``linux-source-<series>`` (``debsrc``);
+2. unpack it and apply the patch series the layer's bbappend picks for that kernel version
+   (``layer.kernel_patches``), dry run first, no fuzz (``patches``);
 3. ``make allnoconfig`` with ``KCONFIG_ALLCONFIG`` = the builder's QEMU virt base options plus
    the layer's ``jailhouse.cfg``: a kernel of a few hundred objects, not a distribution one;
 4. ``make Image modules`` with the Debian cross compiler;
 5. build ``uio_ivshmem.ko`` out of tree with ``W=1`` and record every warning.
 
 Results are cached in two levels. The kernel's key hashes the patches, the fragments, the
-Debian version, the compiler version and this builder's format number; the module's key hashes
+Debian version (which names the series: ``6.1.192-3``, ``6.12.118-1~deb12u1``; a version outside
+the requested series is refused), the compiler version and this builder's format number;
+each series keeps its own newest builds. The module's key hashes
 the kernel's key and the module sources. A rerun with the same inputs returns at once; editing
 the driver rebuilds only the module (seconds), anything else builds a new kernel tree. A build
 counts only once its ``*.json`` result is written, which happens last; a lock file keeps
@@ -32,8 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from ..host import cache_dir
-from .debsrc import SOURCE_PACKAGE, DebianSource, extract_source, fetch_source, resolve_version
-from .errors import KernelBuildError
+from .debsrc import (
+    DEFAULT_SERIES,
+    DebianSource,
+    extract_source,
+    fetch_source,
+    in_series,
+    linux_version,
+    resolve_version,
+    source_package,
+)
+from .errors import KernelBuildError, SourceUnavailableError
 from .kconfig import (
     ConfigMismatch,
     KconfigRequest,
@@ -72,8 +85,10 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True)
 class KernelBuild:
     """A finished build. ``version`` is the kernel release (``uname -r``), ``build_dir`` the
-    ``O=`` tree that other out-of-tree modules can be built against (``KDIR``)."""
+    ``O=`` tree that other out-of-tree modules can be built against (``KDIR``), ``series`` the
+    Debian source package's series (``6.1``, ``6.12``)."""
 
+    series: str
     image: Path
     symvers: Path
     config: Path
@@ -104,6 +119,7 @@ def requested_options(inputs: KernelInputs | None = None) -> list[KconfigRequest
 def fragment_mismatches(build: KernelBuild,
                         inputs: KernelInputs | None = None) -> list[ConfigMismatch]:
     """Every requested option (base and fragments) that the build's ``.config`` lacks."""
+    inputs = inputs or default_inputs(linux_version(build.source_version))
     return config_mismatches(requested_options(inputs), read_config(build.config))
 
 
@@ -176,13 +192,27 @@ def _read_result(path: Path, key: str) -> dict[str, Any] | None:
     return data if data.get("key") == key else None
 
 
-def _load(root: Path, key: str, module_dir: Path, mod_key: str) -> KernelBuild | None:
-    kernel = _read_result(root / RESULT_FILE, key)
-    module = _read_result(module_dir / MODULE_RESULT_FILE, mod_key)
-    paths = _paths(root, module_dir)
+@dataclass(frozen=True)
+class _Location:
+    """Where the build of one series and set of inputs lives in the cache."""
+
+    series: str
+    version: str  # Debian's
+    inputs: KernelInputs
+    key: str
+    module_key: str
+    root: Path
+    module_dir: Path
+
+
+def _load(loc: _Location) -> KernelBuild | None:
+    kernel = _read_result(loc.root / RESULT_FILE, loc.key)
+    module = _read_result(loc.module_dir / MODULE_RESULT_FILE, loc.module_key)
+    paths = _paths(loc.root, loc.module_dir)
     if kernel is None or module is None or not all(p.exists() for p in paths.values()):
         return None
-    return KernelBuild(**paths, version=kernel["version"],
+    key, mod_key = loc.key, loc.module_key
+    return KernelBuild(series=loc.series, **paths, version=kernel["version"],
                        source_version=kernel["source_version"],
                        module_warnings=tuple(module["warnings"]), key=key, module_key=mod_key,
                        build_seconds=float(kernel["build_seconds"]))
@@ -228,7 +258,8 @@ def _build_kernel_tree(root: Path, source: DebianSource, inputs: KernelInputs, k
     progress(f"unpacking {source.package} {source.version}")
     extract_source(source, tree)
 
-    progress(f"applying {len(inputs.patches)} patches")
+    where = sorted({str(p.parent) for p in inputs.patches})
+    progress(f"applying {len(inputs.patches)} patches from {', '.join(where) or '-'}")
     apply_patches(tree, inputs.patches, logs / "patches")
 
     progress("configuring (allnoconfig + base options + fragments)")
@@ -266,60 +297,70 @@ def _prune(parent: Path, pattern: str, result: str, keep: Path) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def _locate(cache_dir: Path, inputs: KernelInputs) -> tuple[str, str, str, Path, Path]:
-    """Where the build for these inputs lives: (version, key, module key, tree, module dir)."""
-    version = resolve_version(cache_dir / "debs")
+def _locate(cache_dir: Path, series: str, inputs: KernelInputs | None) -> _Location:
+    """Where the build of ``series`` lives. Without explicit ``inputs`` the patches are those
+    the layer's bbappend picks for the resolved kernel version."""
+    package = source_package(series)
+    version = resolve_version(cache_dir / "debs", package)
+    if not in_series(version, series):
+        raise SourceUnavailableError(f"apt's {package} is {version}, not Linux {series}")
+    inputs = inputs or default_inputs(linux_version(version))
     toolchain = run_capture([f"{CROSS_COMPILE}gcc", "--version"],
                             what=f"{CROSS_COMPILE}gcc --version").splitlines()[0]
     key = input_key(inputs, version, toolchain)
     mod_key = module_key(inputs, key)
     root = cache_dir / f"linux-{version}-{key[:12]}"
-    return version, key, mod_key, root, root / "modules" / mod_key[:12]
+    return _Location(series, version, inputs, key, mod_key, root,
+                     root / "modules" / mod_key[:12])
 
 
-def cached_kernel(cache_dir: Path | None = None) -> KernelBuild | None:
-    """The build for the layer's current patches and fragment if it is in the cache,
-    without building anything (None otherwise): what the demo boots when it can."""
+def cached_kernel(cache_dir: Path | None = None,
+                  series: str = DEFAULT_SERIES) -> KernelBuild | None:
+    """The build of ``series`` for the layer's current patches and fragment if it is in the
+    cache, without building anything (None otherwise): what the demo boots when it can."""
     cache_dir = cache_dir or default_cache_dir()
     if not cache_dir.is_dir():
         return None
     try:
         require_tools()
-        _version, key, mod_key, root, module_dir = _locate(cache_dir, default_inputs())
+        location = _locate(cache_dir, series, None)
     except KernelBuildError:
         return None
-    return _load(root, key, module_dir, mod_key)
+    return _load(location)
 
 
-def build_kernel(cache_dir: Path | None = None, *, inputs: KernelInputs | None = None,
-                 jobs: int | None = None, progress: Progress | None = None) -> KernelBuild:
-    """Build (or return the cached) test kernel and ``uio_ivshmem.ko``.
+def build_kernel(cache_dir: Path | None = None, *, series: str = DEFAULT_SERIES,
+                 inputs: KernelInputs | None = None, jobs: int | None = None,
+                 progress: Progress | None = None) -> KernelBuild:
+    """Build (or return the cached) test kernel of ``series`` and ``uio_ivshmem.ko``.
 
-    Raises ``KernelEnvironmentError`` subclasses for missing tools or package lists, and
-    ``KernelBuildError`` subclasses when a step fails (the message names its log).
+    ``inputs`` defaults to the layer's files for the resolved kernel version. Raises
+    ``ValueError`` for an unknown series, ``KernelEnvironmentError`` subclasses for missing
+    tools or package lists, and ``KernelBuildError`` subclasses when a step fails (the
+    message names its log).
     """
     cache_dir = cache_dir or default_cache_dir()
-    inputs = inputs or default_inputs()
+    package = source_package(series)
     jobs = jobs or os.cpu_count() or 1
     report: Progress = progress or (lambda _message: None)
 
     require_tools()
     with _locked(cache_dir):
-        debs = cache_dir / "debs"
-        version, key, mod_key, root, module_dir = _locate(cache_dir, inputs)
-        cached = _load(root, key, module_dir, mod_key)
+        loc = _locate(cache_dir, series, inputs)
+        cached = _load(loc)
         if cached is not None:
             return cached
-        if _read_result(root / RESULT_FILE, key) is None:
-            report(f"fetching {SOURCE_PACKAGE} {version}")
-            source = fetch_source(debs, version)
-            shutil.rmtree(root, ignore_errors=True)
-            root.mkdir(parents=True)
-            _build_kernel_tree(root, source, inputs, key, jobs, report)
-            _prune(cache_dir, "linux-*", RESULT_FILE, root)
-        _build_module_dir(root, module_dir, inputs, mod_key, jobs, report)
-        _prune(module_dir.parent, "*", MODULE_RESULT_FILE, module_dir)
-        build = _load(root, key, module_dir, mod_key)
+        if _read_result(loc.root / RESULT_FILE, loc.key) is None:
+            report(f"fetching {package} {loc.version}")
+            source = fetch_source(cache_dir / "debs", loc.version, package)
+            shutil.rmtree(loc.root, ignore_errors=True)
+            loc.root.mkdir(parents=True)
+            _build_kernel_tree(loc.root, source, loc.inputs, loc.key, jobs, report)
+            # each series keeps its own newest builds ("linux-6.1.*" does not match 6.12)
+            _prune(cache_dir, f"linux-{series}.*", RESULT_FILE, loc.root)
+        _build_module_dir(loc.root, loc.module_dir, loc.inputs, loc.module_key, jobs, report)
+        _prune(loc.module_dir.parent, "*", MODULE_RESULT_FILE, loc.module_dir)
+        build = _load(loc)
         if build is None:
-            raise KernelBuildError(f"{root}: build finished but its outputs are incomplete")
+            raise KernelBuildError(f"{loc.root}: build finished but its outputs are incomplete")
         return build

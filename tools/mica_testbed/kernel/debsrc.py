@@ -1,11 +1,13 @@
-"""Debian's ``linux-source-6.1``: resolve, download with apt, extract.
+"""Debian's ``linux-source-<series>``: resolve, download with apt, extract.
 
-Debian publishes the 6.1 LTS sources (with Debian's own patches applied) as one ``_all``
-package holding ``/usr/src/linux-source-6.1.tar.xz``. Its revision moves with every security
-update and old revisions vanish from the archive, so the version is resolved at run time from
-apt's candidate (``apt-cache policy`` reads the local package lists, no network) and never
-pinned. Downloaded packages stay in the cache; when apt knows no candidate (lists not yet
-fetched) the newest cached package is used, so a warm cache works offline.
+Debian publishes its LTS kernel sources (with Debian's own patches applied) as one ``_all``
+package per series holding ``/usr/src/linux-source-<series>.tar.xz``: ``linux-source-6.1`` is
+bookworm's kernel, ``linux-source-6.12`` trixie's, which bookworm's security suite also serves
+(``6.12.118-1~deb12u1``). A revision moves with every security update and old revisions vanish
+from the archive, so the version is resolved at run time from apt's candidate (``apt-cache
+policy`` reads the local package lists, no network) and never pinned. Downloaded packages stay
+in the cache; when apt knows no candidate (lists not yet fetched) the newest cached package is
+used, so a warm cache works offline.
 """
 
 from __future__ import annotations
@@ -22,10 +24,36 @@ from pathlib import Path
 from .errors import CommandError, SourceUnavailableError
 from .run import run_capture, run_logged
 
+# The kernel series the builder knows; the first is the default (bookworm's own kernel).
+SERIES = ("6.1", "6.12")
+DEFAULT_SERIES = SERIES[0]
 SOURCE_PACKAGE = "linux-source-6.1"
 SETUP_HINT = "run `apt-get update` as root (scripts/setup.sh does)"
 
 _CANDIDATE_RE = re.compile(r"^\s*Candidate:\s*(\S+)\s*$", re.MULTILINE)
+_UPSTREAM_RE = re.compile(r"^(?:\d+:)?(\d+(?:\.\d+)+)")
+
+
+def source_package(series: str) -> str:
+    """``linux-source-<series>``; an unknown series raises ``ValueError``."""
+    if series not in SERIES:
+        raise ValueError(f"unknown kernel series {series!r} (known: {', '.join(SERIES)})")
+    return f"linux-source-{series}"
+
+
+def linux_version(debian_version: str) -> str:
+    """The upstream kernel version of a Debian version: ``6.12.118-1~deb12u1`` → ``6.12.118``
+    (what a kernel recipe's ``LINUX_VERSION`` would be)."""
+    match = _UPSTREAM_RE.match(debian_version)
+    if match is None:
+        raise ValueError(f"not a Debian kernel version: {debian_version!r}")
+    return match[1]
+
+
+def in_series(debian_version: str, series: str) -> bool:
+    """Whether a Debian version belongs to ``series`` (``6.12.118-1`` is 6.12, not 6.1)."""
+    version = linux_version(debian_version)
+    return version == series or version.startswith(series + ".")
 
 
 @dataclass(frozen=True)
