@@ -1,9 +1,11 @@
 # Jailhouse enablement of the kernel (see recipes-kernel/linux/README.md).
 #
-# Active only with the "mcs-jailhouse" override, which conf/layer.conf adds to
-# DISTROOVERRIDES when MCS_FEATURES contains "jailhouse", and only for recipes
-# that inherit `kernel` (linux-libc-headers and linux-firmware match this file
-# name too and are left alone): adding the layer alone changes no kernel.
+# Active only with the "mcs-jailhouse" override, which the layer's startup
+# event handler (classes/mica_jailhouse_sanity.bbclass) adds to
+# DISTROOVERRIDES only when MCS_FEATURES contains "jailhouse", and only for
+# recipes that inherit `kernel` (linux-libc-headers and linux-firmware match
+# this file name too and are left alone): adding the layer alone changes no
+# kernel.
 
 FILESEXTRAPATHS:prepend:mcs-jailhouse := "${THISDIR}/files:"
 
