@@ -19,6 +19,7 @@ PV = "0.0.3+git"
 SRC_URI = " \
     git://gitee.com/openeuler/mcs.git;protocol=https;branch=master \
     file://0001-micad-number-rpmsg-ttys-by-endpoint-name.patch \
+    file://0002-cmake-add-to-the-build-flags-instead-of-replacing-them.patch \
     file://micad-jailhouse.conf \
     file://mica_frontend.py \
 "
@@ -67,11 +68,13 @@ do_install:append() {
 }
 
 # mcs installs libmica.so unversioned (CMake library without VERSION/SOVERSION:
-# SONAME libmica.so, no libmica.so.N): the file is the library itself, which
-# programs linked with -lmica load at run time, not a development symlink. OE's
-# way for unversioned libraries (Yocto dev manual, "Working with Pre-Built
-# Libraries", "Non-Versioned Libraries"): SOLIBS = ".so" puts it into ${PN},
-# FILES_SOLIBSDEV = "" stops ${PN}-dev from taking it first (dev-elf QA error).
+# SONAME libmica.so, no libmica.so.N). It is a real file, not a development
+# symlink; nothing shipped here links it (micad takes libmica.a), it is for
+# out-of-tree MICA programs. OE's way for unversioned libraries (Yocto dev
+# manual, "Working with Pre-Built Libraries", "Non-Versioned Libraries"):
+# SOLIBS = ".so" puts it into ${PN}, FILES_SOLIBSDEV = "" stops ${PN}-dev from
+# taking it first (dev-elf QA error). Patch 0002 keeps OE's LDFLAGS on it
+# (mcs replaced them: no GNU_HASH, an ldflags QA error).
 SOLIBS = ".so"
 FILES_SOLIBSDEV = ""
 
