@@ -60,13 +60,12 @@ REMOTEPROC_POOL_LABEL = "client_os_dma_memory_region"
 REMOTEPROC_CLIENT_LABEL = "client_os_reserved"
 
 
-MICA_RPMSG = mica.RPMSG_PROTOCOL  # the ivshmem protocol of MICA's RPMsg link
 
 
 def mica_links(system: System, cell: Cell) -> list[IvshmemLink]:
     """The RPMsg links between Linux and ``cell``: MICA drives exactly one."""
     return [lk for lk in system.ivshmem
-            if lk.protocol == MICA_RPMSG and cell.key in lk.peers and LINUX in lk.peers]
+            if lk.protocol == mica.RPMSG_PROTOCOL and cell.key in lk.peers and LINUX in lk.peers]
 
 
 def is_mica_client(system: System, cell: Cell) -> bool:

@@ -23,9 +23,6 @@ from ..units import PAGE, hx, kernel_mem
 from .cell_config import check_cell, platform
 from .pci_scan import check_cell_slot0
 
-MICA_RPMSG = mica.RPMSG_PROTOCOL
-
-
 
 def raw(cell: CellFile) -> RawCell:
     return cell.config.root_cell if isinstance(cell.config, RawSystem) else cell.config.cell
@@ -406,7 +403,7 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
     for cell in arts.cells:
         for _i, dev in _ivshmem_devices(cell):
             shm = _shm_entries(cell, dev)
-            if dev.shmem_protocol == MICA_RPMSG and shm and len(shm) > 1:
+            if dev.shmem_protocol == mica.RPMSG_PROTOCOL and shm and len(shm) > 1:
                 rw_sections.append(shm[1])
                 if any(shm[1].phys.overlaps(s) for s in pool.spans):
                     pool_links.add((dev.domain, dev.bdf))
@@ -441,15 +438,16 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
 def _mica(arts: ArtifactSet) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for cell in arts.clients:
-        rpmsg = [i for i, d in _ivshmem_devices(cell) if d.shmem_protocol == MICA_RPMSG]
+        rpmsg = [i for i, d in _ivshmem_devices(cell) if d.shmem_protocol == mica.RPMSG_PROTOCOL]
         if len(rpmsg) > 1:
             diags.append(error(at(cell, f"pci_devices[{rpmsg[1]}]"),
-                               f"{len(rpmsg)} ivshmem devices with protocol {MICA_RPMSG:#06x}; "
+                               f"{len(rpmsg)} ivshmem devices with protocol "
+                               f"{mica.RPMSG_PROTOCOL:#06x}; "
                                "MICA drives exactly one per client",
                                "keep one RPMsg link per client"))
         elif not rpmsg and any(_conf_cell(arts, c) is cell for c in arts.confs):
             diags.append(error(at(cell, "pci_devices"), "no ivshmem device with protocol "
-                               f"{MICA_RPMSG:#06x}: MICA cannot talk to this client",
+                               f"{mica.RPMSG_PROTOCOL:#06x}: MICA cannot talk to this client",
                                "add the RPMsg ivshmem link"))
     for conf in arts.confs:
         if conf.values.get("Pedestal") != "jailhouse":

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import mica
 from ..client_image import ADDR_ANY, VIRTIO_ID_RPMSG, ClientImage
-from ..derive import MICA_RPMSG, mica_links
+from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error
 from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import RawSystem
@@ -65,7 +66,7 @@ def target_from_cell(cell: CellFile) -> Target:
                      if m.size and m.flags & MemFlag.LOADABLE)
     rw = None
     for d in raw.pci_devices:
-        if d.type == PciType.IVSHMEM and d.shmem_protocol == MICA_RPMSG:
+        if d.type == PciType.IVSHMEM and d.shmem_protocol == mica.RPMSG_PROTOCOL:
             k = d.shmem_regions_start + 1
             if k < len(raw.memory_regions):
                 m = raw.memory_regions[k]
@@ -147,7 +148,8 @@ def _resource_table(image: ClientImage, target: Target) -> list[Diagnostic]:
                            f"{len(rpmsg[0].vrings)} vring(s), RPMsg needs two (tx and rx)"))
     if target.rw is None:
         diags.append(error(target.rpmsg_where, f"{target.label} has no RPMsg ivshmem link "
-                           f"(protocol {MICA_RPMSG:#06x}) for {image.name}'s resource table",
+                           f"(protocol {mica.RPMSG_PROTOCOL:#06x}) for {image.name}'s resource "
+                           "table",
                            "add the link between linux and the cell"))
         return diags
     rw, rw_where = target.rw

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..derive import MICA_RPMSG, mica_links
+from .. import mica
+from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error
 from ..model import LINUX, Cell, Span, System
 from ..units import PAGE, hx
@@ -26,11 +27,12 @@ def check_links(system: System) -> list[Diagnostic]:
                     error(link.peers_where, f"ivshmem {link.key}: peer '{peer}' listed twice")
                 )
             seen.add(peer)
-        if link.dma_pool is not None and link.protocol != MICA_RPMSG:
+        if link.dma_pool is not None and link.protocol != mica.RPMSG_PROTOCOL:
             diags.append(
                 error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "
                       f"{link.protocol:#06x}; mcs-remoteproc serves MICA's RPMsg link",
-                      f"set protocol: {MICA_RPMSG:#06x}, or move dma_pool to the RPMsg link")
+                      f"set protocol: {mica.RPMSG_PROTOCOL:#06x}, or move dma_pool to the "
+                      "RPMsg link")
             )
         if link.dma_pool is not None and LINUX not in link.peers:
             diags.append(
@@ -42,7 +44,7 @@ def check_links(system: System) -> list[Diagnostic]:
         if len(rpmsg) > 1:
             diags.append(
                 error(rpmsg[1].where, f"cells.{cell.key} has {len(rpmsg)} RPMsg links "
-                      f"(protocol {MICA_RPMSG:#06x}): MICA drives exactly one per client",
+                      f"(protocol {mica.RPMSG_PROTOCOL:#06x}): MICA drives exactly one per client",
                       f"keep one; ivshmem {rpmsg[0].key} is the first")
             )
     bdfs: dict[int, str] = {}

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..derive import MICA_RPMSG, mica_links
+from .. import mica
+from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..jailhouse.abi import PciType
 from ..jailhouse.raw import RawSystem
@@ -63,7 +64,7 @@ def check_cell_slot0(cell: CellFile) -> list[Diagnostic]:
     where = Where(cell.name, 0, "pci_devices")
     what = (f"cell '{cell.config.cell.name}' has PCI devices on its virtual bus "
             f"({_listed([d.bdf for d in devices])}) but none at 00:00.0")
-    if any(d.type == PciType.IVSHMEM and d.shmem_protocol == MICA_RPMSG for d in devices):
+    if any(d.type == PciType.IVSHMEM and d.shmem_protocol == mica.RPMSG_PROTOCOL for d in devices):
         return [error(where, f"{what}: {WHY}, so the MICA client never finds its RPMsg device",
                       "give the RPMsg ivshmem device .bdf = 0 << 3 in every cell of the link")]
     return [warning(where, f"{what}: if its OS scans like Zephyr, {WHY}",
