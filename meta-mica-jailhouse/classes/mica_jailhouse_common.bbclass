@@ -135,6 +135,17 @@ def mica_jailhouse_manifest_files(manifest, key):
         return []
     return [value] if isinstance(value, str) else list(value)
 
+def mica_jailhouse_read_mica_conf(path):
+    """The [Mica] section of a MICA client config, read as micad's CLI reads it
+    (configparser, keys as written); a broken file raises configparser.Error,
+    KeyError, OSError or UnicodeDecodeError."""
+    import configparser
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.optionxform = str
+    with open(path, encoding="utf-8") as f:
+        conf.read_file(f)
+    return dict(conf["Mica"])
+
 def mica_jailhouse_staged_dir(d):
     """The generated files as another recipe sees them (DEPENDS on mica-jailhouse-config)."""
     return d.getVar("RECIPE_SYSROOT") + d.getVar("MICA_JAILHOUSE_STAGED")

@@ -68,12 +68,9 @@ def mica_jailhouse_missing_clients(rootfs, sysconfdir):
     import os
     problems = []
     for conf in sorted(glob.glob(os.path.join(rootfs + sysconfdir, "mica", "*.conf"))):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str
         try:
-            parser.read(conf, encoding="utf-8")
-            client = parser.get("Mica", "ClientPath")
-        except (configparser.Error, UnicodeDecodeError) as exc:
+            client = mica_jailhouse_read_mica_conf(conf)["ClientPath"]
+        except (configparser.Error, KeyError, OSError, UnicodeDecodeError) as exc:
             problems.append("%s: not a MICA config (%s)" % (conf[len(rootfs):], exc))
             continue
         if os.path.isfile(rootfs + client):

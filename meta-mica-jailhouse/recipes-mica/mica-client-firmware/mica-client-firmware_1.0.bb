@@ -35,17 +35,14 @@ do_configure[noexec] = "1"
 do_compile[noexec] = "1"
 
 python do_install() {
-    import configparser
     import os
     import shutil
     staged = mica_jailhouse_staged_dir(d)
     manifest = mica_jailhouse_read_manifest(d, staged)
     clients = {}
     for name in mica_jailhouse_manifest_files(manifest, "mica_conf"):
-        conf = configparser.ConfigParser()
-        conf.optionxform = str
-        conf.read(os.path.join(staged, name), encoding="utf-8")
-        clients[conf.get("Mica", "Name")] = conf.get("Mica", "ClientPath")
+        conf = mica_jailhouse_read_mica_conf(os.path.join(staged, name))
+        clients[conf["Name"]] = conf["ClientPath"]
     uris = mica_client_firmware_uris(d)
     fetcher = bb.fetch2.Fetch(list(uris.values()), d)
     for cell, uri in uris.items():

@@ -54,7 +54,6 @@ def mica_reference_client_configure(d):
 
 def mica_reference_client_path(d):
     """The ClientPath of the generated MICA config of the cell the client was built for."""
-    import configparser
     import os
     import re
     header = os.path.join(d.getVar("MICA_REFERENCE_CLIENT_BOARD"), "mica_board.h")
@@ -66,11 +65,9 @@ def mica_reference_client_path(d):
     out = d.getVar("MICA_JAILHOUSE_OUT")
     manifest = mica_jailhouse_read_manifest(d, out)
     for name in mica_jailhouse_manifest_files(manifest, "mica_conf"):
-        conf = configparser.ConfigParser()
-        conf.optionxform = str
-        conf.read(os.path.join(out, name), encoding="utf-8")
-        if conf.get("Mica", "Name") == cell:
-            return conf.get("Mica", "ClientPath")
+        conf = mica_jailhouse_read_mica_conf(os.path.join(out, name))
+        if conf["Name"] == cell:
+            return conf["ClientPath"]
     bb.fatal("no generated MICA config for cell %s (MICA_SYSTEM = \"%s\")"
              % (cell, d.getVar("MICA_SYSTEM")))
 
