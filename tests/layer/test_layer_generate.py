@@ -26,6 +26,14 @@ def _need_generator_tools() -> None:
             unavailable(f"{tool} not installed: apt-get install {package}")
 
 
+def generated_by_cli(system: str, out: Path) -> dict[str, bytes]:
+    """What `mica-jailhouse generate` writes with the class's settings, by file name."""
+    subprocess.run([sys.executable, str(TOOL), "generate", system, "-o", str(out),
+                    "--revision", "13", "--cell-dir", "/usr/share/jailhouse/cells",
+                    "--firmware-dir", "/lib/firmware"], check=True, capture_output=True)
+    return _files(out)
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
@@ -46,11 +54,7 @@ def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
     manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
     assert manifest["system"] == system
 
-    by_hand = tmp_path / "by-hand"
-    subprocess.run([sys.executable, str(TOOL), "generate", system, "-o", str(by_hand),
-                    "--revision", "13", "--cell-dir", "/usr/share/jailhouse/cells",
-                    "--firmware-dir", "/lib/firmware"], check=True, capture_output=True)
-    assert _files(out) == _files(by_hand)
+    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand")
     assert {"qemuboot.conf", "manifest.json", f"{system}-root.c"} <= set(_files(out))
 
 

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,12 @@ import pytest
 from mica_jailhouse.bootstrap import REQUIRED
 
 from .conftest import LAYER, REPO, unavailable
-from .test_layer_generate import CONFIG_RECIPE, TOOL, _files, _need_generator_tools
+from .test_layer_generate import (
+    CONFIG_RECIPE,
+    _files,
+    _need_generator_tools,
+    generated_by_cli,
+)
 
 NATIVE_RECIPE = (LAYER / "recipes-devtools" / "mica-jailhouse-tools"
                  / "mica-jailhouse-tools-native_0.1.bb")
@@ -129,11 +133,7 @@ def test_native_generator_writes_what_the_cli_writes(bbparse: Any, native_python
         manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
     assert manifest["system"] == system
 
-    by_hand = tmp_path / "by-hand"
-    subprocess.run([sys.executable, str(TOOL), "generate", system, "-o", str(by_hand),
-                    "--revision", "13", "--cell-dir", "/usr/share/jailhouse/cells",
-                    "--firmware-dir", "/lib/firmware"], check=True, capture_output=True)
-    assert _files(out) == _files(by_hand)
+    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand")
 
 
 def test_native_generator_names_a_missing_package(bbparse: Any, tmp_path: Path) -> None:
