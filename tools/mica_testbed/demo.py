@@ -43,7 +43,8 @@ def boot_files() -> tuple[DebianArm64, str]:
     built = cached_kernel()
     if built is None:
         return debian, ("Debian's stock arm64 kernel (build the layer's with "
-                        "`python -m mica_testbed.kernel` to boot that instead)")
+                        "`PYTHONPATH=tools .venv/bin/python -m mica_testbed.kernel` to boot "
+                        "that instead)")
     files = dataclasses.replace(debian, kernel=built.image, kernel_release=built.version)
     return files, f"the layer's kernel {built.version}, Jailhouse patches + jailhouse.cfg"
 
