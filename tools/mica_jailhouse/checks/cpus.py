@@ -1,9 +1,13 @@
-"""CPU assignment: in range, one owner each, CPU 0 stays with Linux."""
+"""CPU assignment: in range, one owner each; CPU 0 with a non-root cell is a warning."""
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic, Where, error
+from ..diagnostics import Diagnostic, Where, error, warning
 from ..model import System
+
+#: Jailhouse lets a non-root cell take CPU 0; why we still warn.
+CPU0_WHY = ("Jailhouse allows it, but the root Linux must first take its boot CPU offline "
+            "(cell create fails where CPU 0 cannot be unplugged) and the work bound to it moves")
 
 
 def check_cpus(system: System) -> list[Diagnostic]:
@@ -23,14 +27,14 @@ def check_cpus(system: System) -> list[Diagnostic]:
                 )
                 continue
             if cpu == 0:
+                # Jailhouse allows it; a policy, hence a warning with its reason.
                 diags.append(
-                    error(
+                    warning(
                         where,
-                        f"CPU 0 given to cells.{cell.key}: CPU 0 must stay with Linux",
-                        "the root cell boots on CPU 0 and cannot hand it over; pick another CPU",
+                        f"CPU 0 given to cells.{cell.key}: {CPU0_WHY}",
+                        "pick another CPU",
                     )
                 )
-                continue
             if cpu in owner:
                 other, other_where = owner[cpu]
                 same = other == cell.key
