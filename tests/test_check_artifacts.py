@@ -13,8 +13,8 @@ from mica_jailhouse.checks.cross import check_artifacts
 from mica_jailhouse.cli import main
 from mica_jailhouse.evidence import ArtifactSet, CellFile, DtReservation
 from mica_jailhouse.jailhouse import cellfile
-from mica_jailhouse.jailhouse.abi import MemFlag
-from mica_jailhouse.jailhouse.raw import Irqchip, RawNonRootCell, RawSystem
+from mica_jailhouse.jailhouse.abi import Architecture, CellFlag, IommuType, MemFlag
+from mica_jailhouse.jailhouse.raw import IommuUnit, Irqchip, RawNonRootCell, RawSystem
 from mica_jailhouse.load import load
 from mica_jailhouse.model import Span
 from mica_testbed.jailhouse.compiler import compile_config
@@ -81,6 +81,43 @@ def second_client(a: ArtifactSet, **fields: object) -> None:
                                                                     **fields))))
 
 
+def set_arm(a: ArtifactSet, **fields: int) -> None:
+    cfg = _root(a)
+    platform = replace(cfg.platform, arm=replace(cfg.platform.arm, **fields))
+    a.cells[0] = replace(a.cells[0], config=replace(cfg, platform=platform))
+
+
+def set_iommus(a: ArtifactSet, *units: IommuUnit) -> None:
+    cfg = _root(a)
+    padded = (*units, *[IommuUnit(0, 0, 0)] * (8 - len(units)))
+    a.cells[0] = replace(a.cells[0], config=replace(cfg, platform=replace(
+        cfg.platform, iommu_units=padded)))
+
+
+def set_client_header(a: ArtifactSet, **fields: object) -> None:
+    a.cells[1] = replace(a.cells[1], config=replace(_client(a), **fields))
+
+
+def revision_14(a: ArtifactSet) -> None:
+    """Revision 14 names the architecture (arm64 here), so nothing is inferred."""
+    for i, cell in enumerate(a.cells):
+        a.cells[i] = replace(cell, config=replace(cell.config, revision=14,
+                                                  architecture=Architecture.ARM64))
+    a.revision = 14
+
+
+def link_protocols(a: ArtifactSet, root: int, client: int) -> None:
+    """Both ends of the generated link, with protocols; no MICA conf to ask for RPMsg."""
+    client_dev(a, shmem_protocol=client)
+    set_root(a, pci_devices=(replace(_root(a).root_cell.pci_devices[0], shmem_protocol=root),))
+    a.confs = []
+
+
+GICV2 = {"gic_version": 2, "gicd_base": 0x08000000, "gicc_base": 0x08010000,
+         "gich_base": 0x08030000, "gicv_base": 0x08040000, "gicr_base": 0}
+SMMU = 0x09050000  # QEMU virt's SMMUv3, inside the root's MMIO window
+UART = 4  # the client's UART region
+COMM = 6  # the client's communication region
 RW = MemFlag.READ | MemFlag.WRITE
 CLIENT_RAM = 5  # index of the client's RAM in the generated cell
 ROOT_RAM0 = 5   # root RAM 0x40000000+0x2fffe000
@@ -152,6 +189,44 @@ CASES: dict[str, Callable[[ArtifactSet], None]] = {
     # A function other than 0 on slot 0 leaves 00:00.0 empty too.
     "rpmsg-at-function1": lambda a: (client_dev(a, bdf=1), set_root(a, pci_devices=(
         replace(_root(a).root_cell.pci_devices[0], bdf=1),))),
+    # GICv2: GICD, GICC, GICH, GICV (and no redistributors at 0).
+    "gicv2-gicc": lambda a: (set_arm(a, **GICV2),
+                             client_mem(a, UART, phys_start=0x08010000, virt_start=0x08010000)),
+    "gic-version-unknown": lambda a: (revision_14(a), set_arm(a, gic_version=4)),
+    # Sub-page regions are emulated, by the access widths their flags allow.
+    "subpage-no-width": lambda a: client_mem(a, UART, size=0x100),
+    "phys-not-page-aligned": lambda a: client_mem(a, UART, phys_start=0x09000800),
+    "comm-not-page-aligned": lambda a: client_mem(a, COMM, virt_start=0x80000800),
+    "iommu-mapped": lambda a: set_iommus(a, IommuUnit(IommuType.SMMUV3, SMMU, 0x20000)),
+    "iommu-after-gap": lambda a: set_iommus(a, IommuUnit(0, 0, 0),
+                                            IommuUnit(IommuType.SMMUV3, 0x4000000000, 0x20000)),
+    "iommu-x86-type": lambda a: (revision_14(a), set_iommus(
+        a, IommuUnit(IommuType.INTEL, 0x4000000000, 0x1000))),
+    # Revision 13 names no architecture: an x86 system config has no GIC in platform_info.
+    "architecture-x86-rev13": lambda a: set_arm(a, gic_version=0),
+    "iommu-size-zero": lambda a: set_iommus(a, IommuUnit(IommuType.SMMUV3, 0x4000000000, 0)),
+    "streams-without-iommu": lambda a: set_client(a, stream_ids=(0x10,)),
+    "mmu500-partial-overlap": lambda a: (
+        set_iommus(a, IommuUnit(IommuType.ARM_MMU500, 0x4000000000, 0x10000)),
+        set_root(a, stream_ids=(0x10,)), set_client(a, stream_ids=(0x3 << 16 | 0x10,))),
+    "mmu500-wide-bits": lambda a: (
+        set_iommus(a, IommuUnit(IommuType.ARM_MMU500, 0x4000000000, 0x10000)),
+        set_client(a, stream_ids=(0x8010,))),
+    "stream-two-cells": lambda a: (
+        set_iommus(a, IommuUnit(IommuType.SMMUV3, 0x4000000000, 0x20000)),
+        set_client(a, stream_ids=(0x20,)),
+        second_client(a, cpus=(2,), pci_devices=(), irqchips=())),
+    "pvu-virtid-two-cells": lambda a: (
+        set_iommus(a, IommuUnit(IommuType.PVU, 0x4000000000, 0x1000)),
+        set_client(a, stream_ids=(3,)),
+        second_client(a, cpus=(2,), pci_devices=(), irqchips=())),
+    "architecture-x86": lambda a: set_client_header(a, revision=14,
+                                                    architecture=Architecture.X86),
+    "architecture-arm-aarch32": lambda a: (
+        set_client_header(a, revision=14, architecture=Architecture.ARM),
+        set_client(a, flags=_client(a).cell.flags | CellFlag.AARCH32)),
+    "virtio-two-back-ends": lambda a: link_protocols(a, 0xC001, 0xC001),
+    "virtio-no-back-end": lambda a: link_protocols(a, 0x8001, 0x8001),
     "slot0-empty-other-protocol": lambda a: (client_dev(a, bdf=3 << 3, shmem_protocol=2),
                                              set_root(a, pci_devices=(replace(
                                                  _root(a).root_cell.pci_devices[0],
@@ -171,6 +246,31 @@ def test_each_diagnostic(case: str, update_golden: bool) -> None:
     diags = check_artifacts(arts)
     assert diags, f"{case}: no diagnostic"
     check_golden(GOLDEN / f"{case}.txt", "".join(f"{d}\n" for d in diags), update_golden)
+
+
+def test_what_jailhouse_accepts_passes() -> None:
+    """Real cells do these; none is a defect."""
+    accepted: dict[str, Callable[[ArtifactSet], None]] = {
+        "GICv2 root": lambda a: set_arm(a, **GICV2),
+        "sub-page UART with access widths": lambda a: client_mem(
+            a, UART, size=0x40, flags=RW | MemFlag.IO | MemFlag.IO_8 | MemFlag.IO_32
+            | MemFlag.ROOTSHARED),
+        "virtio front-end and back-end of one device": lambda a: link_protocols(a, 0xC001,
+                                                                                0x8001),
+        "MSI-X ivshmem outside the INTx pins": lambda a: (
+            client_dev(a, num_msix_vectors=2), set_client(a, vpci_irq_base=112)),
+        "stream moved from the root to a cell": lambda a: (
+            set_iommus(a, IommuUnit(IommuType.ARM_MMU500, 0x4000000000, 0x10000)),
+            set_root(a, stream_ids=(0xF << 16 | 0x10,)),
+            set_client(a, stream_ids=(0x3 << 16 | 0x10,))),
+        "an ivshmem device of the root whose cell is not given": lambda a: set_root(
+            a, pci_devices=(*_root(a).root_cell.pci_devices,
+                            replace(_root(a).root_cell.pci_devices[0], bdf=1 << 3))),
+    }
+    for what, mutate in accepted.items():
+        arts = generated()
+        mutate(arts)
+        assert check_artifacts(arts) == [], what
 
 
 def test_every_golden_has_a_case() -> None:

@@ -8,6 +8,7 @@ Linux trust the DTB. When these disagree the hypervisor hangs or says only
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from .. import mica
@@ -15,12 +16,14 @@ from ..cells import irq_pins, ivshmem_irq
 from ..diagnostics import Diagnostic, Where, error, warning
 from ..evidence import ArtifactSet, CellFile, MicaConf
 from ..geometry import SpanIndex
-from ..jailhouse.abi import MemFlag, PciType
+from ..jailhouse.abi import CellFlag, MemFlag, PciType, ShmemProto
 from ..jailhouse.raw import PciDevice, RawCell, RawSystem
 from ..jailhouse.view import Entry, entries, ivshmem_indices
 from ..model import Span, bdf_text
 from ..units import PAGE, hx, kernel_mem
-from .cell_config import check_cell, platform
+from . import iommu
+from .cell_config import check_cell, check_platform, platform, root_ram_over_ivshmem
+from .cpus import CPU0_WHY
 from .pci_scan import check_cell_slot0
 
 
@@ -37,19 +40,38 @@ def check_artifacts(arts: ArtifactSet, *, described: frozenset[str] = frozenset(
     """``described``: names of cells derived from a description whose own checks already
     ran (their rules with YAML lines), so per-cell rules are not repeated for them."""
     diags: list[Diagnostic] = []
+    foreign = [c for c in arts.cells if c.architecture != "arm64"]
+    for cell in foreign:
+        hint = "pass the arm64 cells of the system"
+        if cell.cell.flags & CellFlag.AARCH32:
+            hint = ("an AArch32 cell for arm64 Jailhouse keeps architecture JAILHOUSE_ARM64 and "
+                    "sets JAILHOUSE_CELL_AARCH32; the arm64 driver refuses any other")
+        what = f"an {cell.architecture} config" if cell.config.architecture is not None \
+            else f"by its contents an {cell.architecture} config (revision 13 names no " \
+            "architecture)"
+        diags.append(error(at(cell, "header.architecture"),
+                           f"{what}: this checker knows arm64 cells only and does not check it",
+                           hint))
+    if foreign:
+        arts = replace(arts, cells=[c for c in arts.cells if c not in foreign])
     root = arts.root
     roots = [c for c in arts.cells if c.is_root]
     for extra in roots[1:]:
         diags.append(error(at(extra, "header"), "a second root cell (system config)",
                            "pass one root cell", also=[at(roots[0], "header")]))
     online = _online_cpus(arts)
-    plat = platform(root, len(raw(root).cpus)) if root else None
+    plat = platform(root) if root else None
+    if plat is not None:
+        diags += check_platform(plat)
     for cell in arts.cells:
         diags += check_cell(cell, plat)
         if cell.name not in described:
             diags += check_cell_slot0(cell)
+    if root is not None:
+        diags += iommu.check_units(root, arts.cells)
+    diags += iommu.check_streams(root, arts.cells)
     diags += _revisions(arts)
-    diags += _cpus(arts, online)
+    diags += _cpus(arts, online, described)
     diags += _reset_addresses(arts)
     diags += _ivshmem(arts)
     diags += _irqs(arts)
@@ -87,7 +109,8 @@ def _revisions(arts: ArtifactSet) -> list[Diagnostic]:
     return diags
 
 
-def _cpus(arts: ArtifactSet, online: int | None) -> list[Diagnostic]:
+def _cpus(arts: ArtifactSet, online: int | None, described: frozenset[str]
+          ) -> list[Diagnostic]:
     diags = []
     root = arts.root
     root_cpus = set(raw(root).cpus) if root else None
@@ -101,9 +124,9 @@ def _cpus(arts: ArtifactSet, online: int | None) -> list[Diagnostic]:
     owner: dict[int, CellFile] = {}
     for cell in arts.clients:
         for cpu in raw(cell).cpus:
-            if cpu == 0:
-                diags.append(error(at(cell, "cpus"), "takes CPU 0, which must stay with Linux",
-                                   "pick another CPU"))
+            if cpu == 0 and cell.name not in described:  # else the description's check said it
+                diags.append(warning(at(cell, "cpus"), f"takes CPU 0: {CPU0_WHY}",
+                                     "pick another CPU"))
             if root_cpus is not None and root and cpu not in root_cpus:
                 diags.append(error(at(cell, "cpus"), f"CPU {cpu} is not in the root cell's set "
                                    f"{_set(root_cpus)}", "fix the CPU", also=[at(root, "cpus")]))
@@ -181,10 +204,14 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                 diags.append(error(here, f"{name}: {dev.shmem_peers} peers, but "
                                    f"{first_cell.name} says {first.shmem_peers}",
                                    "make shmem_peers equal on every end", also=[there]))
-            if dev.shmem_protocol != first.shmem_protocol:
+            if not _same_link_protocol(dev.shmem_protocol, first.shmem_protocol):
+                virtio = _virtio(dev.shmem_protocol) or _virtio(first.shmem_protocol)
                 diags.append(error(here, f"{name}: protocol {dev.shmem_protocol:#06x}, but "
                                    f"{first_cell.name} says {first.shmem_protocol:#06x}",
-                                   "use the same protocol on every end", also=[there]))
+                                   "a virtio link pairs the front-end "
+                                   f"{ShmemProto.VIRTIO_FRONT:#06x} + device with the back-end "
+                                   f"{ShmemProto.VIRTIO_BACK:#06x} + the same device" if virtio
+                                   else "use the same protocol on every end", also=[there]))
             shm = _shm_entries(cell, dev)
             if shm is not None and first_shm is not None:
                 for k, (a, b) in enumerate(zip(first_shm, shm, strict=False)):
@@ -193,7 +220,9 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                                            f"{first_cell.name} maps {a.phys}",
                                            "both ends must map the same memory",
                                            also=[a.where]))
-        if len(ends) == 1 and len(arts.cells) > 1:
+        diags += _virtio_roles(bdf, ends)
+        if len(ends) == 1 and len(arts.cells) > 1 and not first_cell.is_root:
+            # A root cell lists the devices of every cell it may host; not all are given.
             diags.append(warning(at(first_cell, f"pci_devices[{fi}]"),
                                  f"ivshmem {bdf_text(bdf)} has no other end among the given "
                                  "cells", "add the device to its peer cell or remove it"))
@@ -202,6 +231,37 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                                f"ivshmem {bdf_text(bdf)} appears in {len(ends)} cells but has "
                                f"{first.shmem_peers} peers", "raise shmem_peers"))
     return diags
+
+
+def _virtio(protocol: int) -> bool:
+    return protocol >= ShmemProto.VIRTIO_FRONT
+
+
+def _same_link_protocol(a: int, b: int) -> bool:
+    """Equal, or the two roles of one virtio device: ivshmem v2 puts the device ID in the
+    low 14 bits and the role in bit 14 (0x8000 + ID front-end, 0xc000 + ID back-end)."""
+    return a == b or (_virtio(a) and _virtio(b) and (a & 0x3FFF) == (b & 0x3FFF))
+
+
+def _virtio_roles(bdf: int, ends: list[tuple[CellFile, int, PciDevice]]) -> list[Diagnostic]:
+    """A virtio-over-ivshmem link has one back-end (the device model) and front-ends."""
+    if not _virtio(ends[0][2].shmem_protocol):
+        return []
+    backs = [(c, i) for c, i, d in ends if d.shmem_protocol >= ShmemProto.VIRTIO_BACK]
+    name = f"ivshmem {bdf_text(bdf)}"
+    if len(backs) > 1:
+        (c0, i0), (c1, i1) = backs[:2]
+        return [error(at(c1, f"pci_devices[{i1}]"), f"{name}: a second virtio back-end "
+                      f"(protocol {ShmemProto.VIRTIO_BACK:#06x} + device); {c0.name} is one",
+                      "one end serves the device; the others are front-ends, "
+                      f"{ShmemProto.VIRTIO_FRONT:#06x} + device",
+                      also=[at(c0, f"pci_devices[{i0}]")])]
+    first_cell, fi, first = ends[0]
+    if not backs and len(ends) >= first.shmem_peers:
+        return [error(at(first_cell, f"pci_devices[{fi}]"), f"{name}: virtio front-ends on "
+                      "every end and no back-end: nothing serves the device",
+                      f"make one end the back-end: {ShmemProto.VIRTIO_BACK:#06x} + device")]
+    return []
 
 
 def _section(k: int) -> str:
@@ -235,6 +295,8 @@ def _irqs(arts: ArtifactSet) -> list[Diagnostic]:
         c = raw(cell)
         pins = irq_pins(c.irqchips)
         for i, dev in _ivshmem_devices(cell):
+            if dev.num_msix_vectors:
+                continue  # MSI-X: the guest programs the interrupt, not INTx + vpci_irq_base
             irq = ivshmem_irq(c.vpci_irq_base, dev.bdf)
             if irq not in pins:
                 diags.append(error(at(cell, f"pci_devices[{i}]"),
@@ -297,12 +359,12 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
     root = arts.root
     shm = _ivshmem_spans(arts)
     if root is not None:
-        shm_entries = {id(e.mem) for e, _ in shm if e.cell is root}
-        root_ram = [e for e in entries(root) if not e.empty and not e.is_io
-                    and id(e.mem) not in shm_entries and e.mem.flags & MemFlag.WRITE]
+        root_links = {(d.domain, d.bdf) for _i, d in _ivshmem_devices(root)}
+        root_ram = [e for e in entries(root) if root_ram_over_ivshmem(e)]
         seen = set()
         for r in root_ram:
-            for e, dev in shm:
+            # Links between non-root cells take their memory from the root at cell create.
+            for e, dev in [(e, d) for e, d in shm if (d.domain, d.bdf) in root_links]:
                 key = (r.index, e.phys)
                 if r.phys.overlaps(e.phys) and key not in seen:
                     seen.add(key)
