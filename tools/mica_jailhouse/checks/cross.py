@@ -170,10 +170,11 @@ def _shm_entries(cell: CellFile, dev: PciDevice) -> list[Entry] | None:
 
 def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    links: dict[tuple[int, int], list[tuple[CellFile, int, PciDevice]]] = defaultdict(list)
+    # Jailhouse's ivshmem_init joins the ends of a link by bdf alone, whatever their domain.
+    links: dict[int, list[tuple[CellFile, int, PciDevice]]] = defaultdict(list)
     for cell in arts.cells:
         for i, dev in _ivshmem_devices(cell):
-            links[(dev.domain, dev.bdf)].append((cell, i, dev))
+            links[dev.bdf].append((cell, i, dev))
             shm = _shm_entries(cell, dev)
             here = at(cell, f"pci_devices[{i}]")
             if shm is None:
@@ -185,7 +186,7 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                 diags.append(error(here, f"shmem_dev_id {dev.shmem_dev_id} is not below "
                                    f"shmem_peers {dev.shmem_peers}", "fix the peer id"))
             diags += _ivshmem_rights(cell, i, dev, shm)
-    for (_domain, bdf), ends in sorted(links.items()):
+    for bdf, ends in sorted(links.items()):
         first_cell, fi, first = ends[0]
         first_shm = _shm_entries(first_cell, first)
         ids: dict[int, CellFile] = {}
@@ -359,12 +360,12 @@ def _linux_memory(arts: ArtifactSet) -> list[Diagnostic]:
     root = arts.root
     shm = _ivshmem_spans(arts)
     if root is not None:
-        root_links = {(d.domain, d.bdf) for _i, d in _ivshmem_devices(root)}
+        root_links = {d.bdf for _i, d in _ivshmem_devices(root)}
         root_ram = [e for e in entries(root) if root_ram_over_ivshmem(e)]
         seen = set()
         for r in root_ram:
             # Links between non-root cells take their memory from the root at cell create.
-            for e, dev in [(e, d) for e, d in shm if (d.domain, d.bdf) in root_links]:
+            for e, dev in [(e, d) for e, d in shm if d.bdf in root_links]:
                 key = (r.index, e.phys)
                 if r.phys.overlaps(e.phys) and key not in seen:
                     seen.add(key)
@@ -461,14 +462,14 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
         diags.append(error(here, f"first memory-region {pool.name} is not a shared-dma-pool",
                            "MICA takes the first entry as its DMA pool"))
     rw_sections = []
-    pool_links: set[tuple[int, int]] = set()  # the RPMsg link(s) whose RW holds the pool
+    pool_links: set[int] = set()  # the RPMsg link(s) whose RW holds the pool
     for cell in arts.cells:
         for _i, dev in _ivshmem_devices(cell):
             shm = _shm_entries(cell, dev)
             if dev.shmem_protocol == mica.RPMSG_PROTOCOL and shm and len(shm) > 1:
                 rw_sections.append(shm[1])
                 if any(shm[1].phys.overlaps(s) for s in pool.spans):
-                    pool_links.add((dev.domain, dev.bdf))
+                    pool_links.add(dev.bdf)
     for span in pool.spans:
         if rw_sections and not any(rw.phys.contains(span) for rw in rw_sections):
             section = rw_sections[0]
@@ -477,7 +478,7 @@ def _dtb(arts: ArtifactSet) -> list[Diagnostic]:
                                f"section {section.phys}",
                                f"end the pool by {hx(section.phys.end)}", also=[section.where]))
     for cell in arts.clients:
-        if not any((d.domain, d.bdf) in pool_links for _i, d in _ivshmem_devices(cell)):
+        if not any(d.bdf in pool_links for _i, d in _ivshmem_devices(cell)):
             continue  # mcs-remoteproc serves the client at the other end of the pool's link
         loadable = [e for e in entries(cell) if e.mem.flags & MemFlag.LOADABLE
                     and e.virt.base <= raw(cell).cpu_reset_address < e.virt.end]
