@@ -248,6 +248,19 @@ def test_each_diagnostic(case: str, update_golden: bool) -> None:
     check_golden(GOLDEN / f"{case}.txt", "".join(f"{d}\n" for d in diags), update_golden)
 
 
+def net_link(a: ArtifactSet) -> None:
+    """The generated link as ivshmem-net: state table, no RW section, one output each."""
+    link_protocols(a, 1, 1)
+    out0, out1 = Span(0x6FFFF000, 0x1000), Span(0x70000000, 0x1000)
+    shared = MemFlag.ROOTSHARED
+    for index, span, root_flags, client_flags in (
+            (1, Span(0, 0), 0, 0), (2, out0, RW, MemFlag.READ | shared),
+            (3, out1, MemFlag.READ, RW | shared)):
+        fields = {"phys_start": span.base, "virt_start": span.base, "size": span.size}
+        root_mem(a, index, flags=root_flags, **fields)
+        client_mem(a, index, flags=client_flags, **fields)
+
+
 def test_what_jailhouse_accepts_passes() -> None:
     """Real cells do these; none is a defect."""
     accepted: dict[str, Callable[[ArtifactSet], None]] = {
@@ -263,6 +276,9 @@ def test_what_jailhouse_accepts_passes() -> None:
             set_iommus(a, IommuUnit(IommuType.ARM_MMU500, 0x4000000000, 0x10000)),
             set_root(a, stream_ids=(0xF << 16 | 0x10,)),
             set_client(a, stream_ids=(0x3 << 16 | 0x10,))),
+        "the ends of a link in different PCI domains (joined by bdf)": lambda a: client_dev(
+            a, domain=0),
+        "an ivshmem-net link (JAILHOUSE_SHMEM_NET_REGIONS: no RW section)": net_link,
         "an ivshmem device of the root whose cell is not given": lambda a: set_root(
             a, pci_devices=(*_root(a).root_cell.pci_devices,
                             replace(_root(a).root_cell.pci_devices[0], bdf=1 << 3))),
