@@ -49,8 +49,8 @@ def check_cpus(system: System) -> list[Diagnostic]:
                 )
                 continue
             owner[cpu] = (cell.key, where)
-    if len(owner) >= n:
-        diags.append(
-            error(system.where, "no CPU left for Linux", "keep at least CPU 0 for the root cell")
-        )
+    if owner and len(owner) >= n:
+        # At the CPU 0 entry if a cell took it (the one to give back), else the last one.
+        _key, where = owner.get(0) or list(owner.values())[-1]
+        diags.append(error(where, "no CPU left for Linux", "keep at least CPU 0 for the root cell"))
     return diags
