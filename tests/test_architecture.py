@@ -22,8 +22,8 @@ PACKAGES = ("mica_jailhouse", "mica_testbed")
 #: A module is placed by its longest listed prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("units", "diagnostics", "geometry", "mica", "fsutil", "external", "bootstrap")),
-    ("syntax", ("source", "dtread", "jailhouse.abi", "jailhouse.codec", "jailhouse.raw",
-                "jailhouse.cellfile", "oebuild")),
+    ("syntax", ("source", "schema_gate", "dtread", "jailhouse.abi", "jailhouse.codec",
+                "jailhouse.raw", "jailhouse.cellfile", "oebuild")),
     ("views", ("jailhouse.view", "evidence", "client_image")),
     ("model", ("model", "boards", "load", "derive", "cells", "outputs")),
     ("checks", ("checks",)),
