@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
+from typing import Generic, TypeVar
 
 from . import cells, derive, dtb, evidence, mica, outputs, qemu
 from .checks import has_errors
@@ -129,21 +132,48 @@ def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int
         raise InvalidSystem(diags)
 
 
+T = TypeVar("T")
+
+
+class _Background(Generic[T]):
+    """``func(*args)`` in a thread; ``result()`` waits and returns it or raises what it raised.
+
+    For the device tree: QEMU and dtc run as child processes, so while the thread waits
+    for them the main thread renders the cells. The thread is not a daemon: after Ctrl-C
+    or SIGTERM in the main thread the interpreter waits for it, and its scratch folder is
+    removed as usual (the tools are bounded by ``external.TIMEOUT``).
+    """
+
+    def __init__(self, func: Callable[..., T], *args: object) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args),
+                                        name="mica-jailhouse-dtb")
+        self._thread.start()
+
+    def _run(self, func: Callable[..., T], args: tuple[object, ...]) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to result(), in the calling thread
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
 def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     opts = opts or Options()
     source = PurePath(system.file).name
-    tree = dtb.build(system, FEATURE, opts.base_dtb, opts.base_name)
+    pending = _Background(dtb.build, system, FEATURE, opts.base_dtb, opts.base_name)
     dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
-    out = [
-        Artifact("dtb", dtb_name, tree.dtb),
-        Artifact("dts", f"{stem}.dts", tree.dts.encode()),
-        Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
-        Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
-    ]
     plans = cells.plans(system, opts.revision)
     root = plans[0]
-    out.append(Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode()))
+    out = [Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
     for cell, plan in zip(system.cells, plans[1:], strict=True):
         out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
         if derive.is_mica_client(system, cell):
@@ -159,6 +189,13 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     out.append(Artifact("qemuboot", "qemuboot.conf", render(
         "qemuboot.conf.j2", system=system.name, source=source,
         variables=qemuboot_variables(system, dtb_name)).encode()))
+    tree = pending.result()
+    out[:0] = [
+        Artifact("dtb", dtb_name, tree.dtb),
+        Artifact("dts", f"{stem}.dts", tree.dts.encode()),
+        Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
+        Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
+    ]
     _cross_check(out, plans, opts.revision or system.hypervisor.revision)
     return out
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from .. import mica
 from ..diagnostics import summary
-from ..dtread import MAX_DTB_BYTES
 from ..fsutil import read_input
-from .common import load_checked, print_diags
+from . import print_diags
 
 name = "generate"
 help = ("write every artifact (DTB, overlay, cells, MICA config, cmdline, QEMU args) and a "
@@ -35,6 +34,8 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import artifacts
+    from ..dtread import MAX_DTB_BYTES
+    from .common import load_checked
 
     system, diags = load_checked(args.system, werror=args.werror)
     print_diags(diags)
