@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Generic, TypeVar
 
 from . import cells, derive, dtb, evidence, mica, outputs, qemu
 from .checks import has_errors
@@ -21,12 +18,13 @@ from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
+from .external import Background
 from .fsutil import read_input, replace_folder
 from .jailhouse import cellfile
 from .model import Cell, System
 from .units import MiB
 
-FEATURE = "jailhouse"
+FEATURE = mica.FEATURE
 DEFAULT_CELL_DIR = mica.CELL_DIR
 DEFAULT_FIRMWARE_DIR = mica.FIRMWARE_DIR
 
@@ -43,8 +41,14 @@ class Options:
     revision: int | None = None
     cell_dir: str = DEFAULT_CELL_DIR
     firmware_dir: str = DEFAULT_FIRMWARE_DIR
-    base_dtb: bytes | None = None
+    #: None: QEMU's tree, dumped here; or QEMU's tree being dumped (``commands/generate``).
+    base_dtb: bytes | Background[bytes] | None = None
     base_name: str = "QEMU's device tree"
+
+
+def _device_tree(system: System, opts: Options) -> dtb.DeviceTree:
+    base = opts.base_dtb.result() if isinstance(opts.base_dtb, Background) else opts.base_dtb
+    return dtb.build(system, FEATURE, base, opts.base_name)
 
 
 def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -> str:
@@ -132,43 +136,11 @@ def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int
         raise InvalidSystem(diags)
 
 
-T = TypeVar("T")
-
-
-class _Background(Generic[T]):
-    """``func(*args)`` in a thread; ``result()`` waits and returns it or raises what it raised.
-
-    For the device tree: QEMU and dtc run as child processes, so while the thread waits
-    for them the main thread renders the cells. The thread is not a daemon: after Ctrl-C
-    or SIGTERM in the main thread the interpreter waits for it, and its scratch folder is
-    removed as usual (the tools are bounded by ``external.TIMEOUT``).
-    """
-
-    def __init__(self, func: Callable[..., T], *args: object) -> None:
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(func, args),
-                                        name="mica-jailhouse-dtb")
-        self._thread.start()
-
-    def _run(self, func: Callable[..., T], args: tuple[object, ...]) -> None:
-        try:
-            self._value = func(*args)
-        except BaseException as exc:  # handed to result(), in the calling thread
-            self._error = exc
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-
 def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     opts = opts or Options()
     source = PurePath(system.file).name
-    pending = _Background(dtb.build, system, FEATURE, opts.base_dtb, opts.base_name)
+    # QEMU and dtc run in a thread while this one renders the cells.
+    pending = Background(_device_tree, system, opts)
     dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
     plans = cells.plans(system, opts.revision)

@@ -11,7 +11,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .diagnostics import ToolMissing, UserError
 from .fsutil import sweep_stale
@@ -119,3 +122,37 @@ def qemu_dumpdtb(argv: list[str]) -> bytes:
         if not out.is_file():
             raise UserError(f"{argv[0]} did not write a device tree")
         return out.read_bytes()
+
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``func(*args)`` in a thread; ``result()`` waits, then returns it or raises what it raised.
+
+    For functions that mostly wait for a tool (QEMU, dtc): the tool runs as a child process,
+    so the calling thread goes on meanwhile. The thread is not a daemon: after Ctrl-C or
+    SIGTERM in the main thread the interpreter waits for it (the tools are bounded by
+    ``TIMEOUT``), and its scratch folder is removed as usual. What it raises is kept for
+    ``result()``; a result never asked for (the checks failed first) is dropped.
+    """
+
+    def __init__(self, func: Callable[..., T], *args: object) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args),
+                                        name=f"mica-jailhouse {getattr(func, '__name__', '')}")
+        self._thread.start()
+
+    def _run(self, func: Callable[..., T], args: tuple[object, ...]) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to result(), in the calling thread
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value

@@ -33,14 +33,24 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import artifacts
-    from ..dtread import MAX_DTB_BYTES
-    from .common import load_checked
+    from .. import boards, qemu
+    from ..external import Background
+    from ..load import load
 
-    system, diags = load_checked(args.system, werror=args.werror)
+    system = load(boards.resolve(args.system))
+    # QEMU dumps its tree (a third of the run) while the description is checked and the
+    # cells render; nothing of it is used unless the checks pass.
+    base: bytes | Background[bytes] | None = None
+    if args.base_dtb is None:
+        base = Background(qemu.base_dtb, system, mica.FEATURE)
+    from .. import artifacts
+    from .common import check_loaded
+
+    system, diags = check_loaded(system, werror=args.werror)
     print_diags(diags)
-    base = None
     if args.base_dtb is not None:
+        from ..dtread import MAX_DTB_BYTES
+
         base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
