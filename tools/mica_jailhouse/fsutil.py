@@ -54,7 +54,7 @@ def kind(mode: int) -> str:
 def _token(nbytes: int) -> str:
     """An unpredictable name part: ``secrets.token_hex``, without importing secrets (its
     hmac and OpenSSL cost ~6 ms of every start)."""
-    return os.urandom(nbytes).hex()
+    return os.urandom(nbytes).hex()  # a name part, not a number: no 0x
 
 
 def reason(exc: OSError) -> str:

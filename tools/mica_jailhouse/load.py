@@ -34,7 +34,7 @@ from .model import (
 )
 from .schema_gate import surely_valid
 from .source import Document, YamlPath, merge, path_str, read_yaml
-from .units import to_int
+from .units import hx, to_int
 
 if TYPE_CHECKING:
     import jsonschema
@@ -164,7 +164,7 @@ def _plain(err: jsonschema.ValidationError) -> str:
         return f"{err.instance!r} is not one of {allowed}"
     if err.validator == "oneOf":
         if isinstance(err.instance, int) and err.instance >= 1 << 64:
-            return f"{err.instance:#x} does not fit in 64 bits"
+            return f"{hx(err.instance, 0)} does not fit in 64 bits"
         return f"invalid value {err.instance!r}"
     if err.validator == "maxLength" and isinstance(err.instance, str):
         return (f"{err.instance!r} is {len(err.instance)} characters long, "

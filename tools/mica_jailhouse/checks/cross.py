@@ -182,8 +182,8 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                                    f"{first_cell.name} says {first.shmem_peers}",
                                    "make shmem_peers equal on every end", also=[there]))
             if dev.shmem_protocol != first.shmem_protocol:
-                diags.append(error(here, f"{name}: protocol {dev.shmem_protocol:#06x}, but "
-                                   f"{first_cell.name} says {first.shmem_protocol:#06x}",
+                diags.append(error(here, f"{name}: protocol {hx(dev.shmem_protocol, 4)}, but "
+                                   f"{first_cell.name} says {hx(first.shmem_protocol, 4)}",
                                    "use the same protocol on every end", also=[there]))
             shm = _shm_entries(cell, dev)
             if shm is not None and first_shm is not None:
@@ -442,12 +442,12 @@ def _mica(arts: ArtifactSet) -> list[Diagnostic]:
         if len(rpmsg) > 1:
             diags.append(error(at(cell, f"pci_devices[{rpmsg[1]}]"),
                                f"{len(rpmsg)} ivshmem devices with protocol "
-                               f"{mica.RPMSG_PROTOCOL:#06x}; "
+                               f"{hx(mica.RPMSG_PROTOCOL, 4)}; "
                                "MICA drives exactly one per client",
                                "keep one RPMsg link per client"))
         elif not rpmsg and any(_conf_cell(arts, c) is cell for c in arts.confs):
             diags.append(error(at(cell, "pci_devices"), "no ivshmem device with protocol "
-                               f"{mica.RPMSG_PROTOCOL:#06x}: MICA cannot talk to this client",
+                               f"{hx(mica.RPMSG_PROTOCOL, 4)}: MICA cannot talk to this client",
                                "add the RPMsg ivshmem link"))
     for conf in arts.confs:
         if conf.values.get("Pedestal") != "jailhouse":
