@@ -219,6 +219,22 @@ def test_every_command_has_the_plugin_shape_and_a_description() -> None:
     assert all(s.description for s in sub.choices.values())
 
 
+def test_testbed_commands_are_subcommands_of_one_cli() -> None:
+    """mica-testbed's rigs run as its subcommands (one error path: guard), not as
+    ``python -m`` modules of their own."""
+    from mica_testbed import cli
+
+    for command in cli.COMMANDS:
+        assert isinstance(command.name, str) and isinstance(command.help, str)
+        assert callable(command.setup_parser) and callable(command.run)
+        assert command.__doc__ and command.__doc__.strip(), command.name
+    assert [c.name for c in cli.COMMANDS] == ["demo", "boot", "kernel"]
+    testbed = TOOLS / "mica_testbed"
+    assert [p.relative_to(testbed) for p in testbed.rglob("__main__.py")] == [Path("__main__.py")]
+    mains = [p for p in testbed.rglob("*.py") if '__name__ == "__main__"' in p.read_text()]
+    assert mains == []
+
+
 def test_version_is_pyproject_s(capsys: pytest.CaptureFixture[str]) -> None:
     import tomllib
 
