@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,6 +190,25 @@ def test_the_native_recipe_installs_only_the_generator() -> None:
     text = RECIPE.read_text()
     assert "file://tools/mica_jailhouse " in text
     assert "mica_testbed" not in text and "mica-testbed" not in text
+
+
+def _templates_used(text: str) -> set[str]:
+    return set(re.findall(r'"([\w/.-]+\.j2)"', text))
+
+
+def test_the_native_recipe_fetches_the_generators_templates_only() -> None:
+    """Every template the generator renders (or a template of it includes) is fetched;
+    templates/jailhouse-abi, the testbed's header renderer, is not."""
+    fetched = re.findall(r"file://templates/(\S+)", RECIPE.read_text())
+    used = set().union(*(_templates_used(p.read_text())
+                         for p in (TOOLS / "mica_jailhouse").rglob("*.py")))
+    assert used, "no template names found in the generator: the pattern is stale"
+    for name in sorted(used):
+        used |= _templates_used((ROOT / "templates" / name).read_text())
+    for name in sorted(used):
+        assert any(name == f or name.startswith(f + "/") for f in fetched), name
+    assert [f for f in fetched if f.startswith("jailhouse-abi")] == []
+    assert (ROOT / "templates" / "jailhouse-abi").is_dir()  # still the testbed's
 
 
 def test_the_start_up_check_asks_for_what_the_generator_imports() -> None:
