@@ -1,5 +1,6 @@
 """Write the board header and linker script of the reference client (client/) for a client
-cell: its memory, the RPMsg link's shared memory and its ivshmem device.
+cell: its memory, the RPMsg link's shared memory and its ivshmem device; and mica_cell.json,
+which names the cell (the layer's recipe installs the client at that cell's ClientPath).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Board facts for the reference client (client/): a C header and a linker script.
+"""Board facts for the reference client (client/): a C header, a linker script, and which
+cell they are for (``CELL_FILE``, for the layer's recipe: it installs the client at the
+ClientPath of that cell's MICA config).
 
 Every value is computed here from the description (and ``derive``/``cells``,
 the same code the cells come from), so the client cannot disagree with the
@@ -7,6 +9,7 @@ cell it runs in; templates/client/ only lays the values out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -20,6 +23,7 @@ from .templating import render
 
 HEADER = "mica_board.h"
 LINKER_SCRIPT = "mica_client.ld"
+CELL_FILE = "mica_cell.json"
 # Where the client places ivshmem BAR 0 (registers, 4 KiB): the address
 # Jailhouse's own ivshmem demo inmate uses. Jailhouse emulates the BAR at
 # whatever address the cell programs, so it only has to miss the cell's memory.
@@ -122,7 +126,7 @@ def board(system: System, cell: Cell) -> ClientBoard:
 
 
 def render_client(system: System, cell: Cell) -> dict[str, str]:
-    """{file name: text} of the header and the linker script for ``cell``."""
+    """{file name: text} of the header, the linker script and ``CELL_FILE`` for ``cell``."""
     b = board(system, cell)
     bus, dev, fn = b.bdf >> 8, (b.bdf >> 3) & 0x1F, b.bdf & 7
     defines = [
@@ -164,4 +168,6 @@ def render_client(system: System, cell: Cell) -> dict[str, str]:
                               source=comment(b.source), cell=comment(b.cell), load=hx(b.load),
                               length=hx(b.ram.end - b.load), ram=str(b.ram),
                               stack_size=hx(b.stack_size)),
+        CELL_FILE: json.dumps({"system": b.system, "cell": b.cell, "key": cell.key},
+                              indent=2) + "\n",
     }
