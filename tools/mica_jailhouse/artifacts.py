@@ -18,7 +18,7 @@ from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
-from .external import Background
+from .external import Background, DumpDtb
 from .fsutil import read_input, replace_folder
 from .jailhouse import cellfile
 from .model import Cell, System
@@ -42,12 +42,12 @@ class Options:
     cell_dir: str = DEFAULT_CELL_DIR
     firmware_dir: str = DEFAULT_FIRMWARE_DIR
     #: None: QEMU's tree, dumped here; or QEMU's tree being dumped (``commands/generate``).
-    base_dtb: bytes | Background[bytes] | None = None
+    base_dtb: bytes | DumpDtb | None = None
     base_name: str = "QEMU's device tree"
 
 
 def _device_tree(system: System, opts: Options) -> dtb.DeviceTree:
-    base = opts.base_dtb.result() if isinstance(opts.base_dtb, Background) else opts.base_dtb
+    base = opts.base_dtb.result() if isinstance(opts.base_dtb, DumpDtb) else opts.base_dtb
     return dtb.build(system, FEATURE, base, opts.base_name)
 
 

@@ -34,19 +34,28 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import boards, qemu
-    from ..external import Background
+    from ..external import DumpDtb
     from ..load import load
 
     system = load(boards.resolve(args.system))
     # QEMU dumps its tree (a third of the run) while the description is checked and the
     # cells render; nothing of it is used unless the checks pass.
-    base: bytes | Background[bytes] | None = None
+    pending = None
     if args.base_dtb is None:
-        base = Background(qemu.base_dtb, system, mica.FEATURE)
-    from .. import artifacts
-    from .common import check_loaded
+        try:
+            pending = DumpDtb(qemu.machine_argv(system, mica.FEATURE))
+        except Exception:  # the checks speak first; dtb.build tries again after them
+            pending = None
+    try:
+        from .. import artifacts
+        from .common import check_loaded
 
-    system, diags = check_loaded(system, werror=args.werror)
+        system, diags = check_loaded(system, werror=args.werror)
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+    base: bytes | DumpDtb | None = pending
     print_diags(diags)
     if args.base_dtb is not None:
         from ..dtread import MAX_DTB_BYTES
