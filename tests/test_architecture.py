@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +23,8 @@ PACKAGES = ("mica_jailhouse", "mica_testbed")
 #: A module is placed by its longest listed prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("units", "diagnostics", "geometry", "mica", "fsutil", "external", "bootstrap")),
-    ("syntax", ("source", "dtread", "jailhouse.abi", "jailhouse.codec", "jailhouse.raw",
-                "jailhouse.cellfile", "oebuild")),
+    ("syntax", ("source", "schema_gate", "dtread", "jailhouse.abi", "jailhouse.codec",
+                "jailhouse.raw", "jailhouse.cellfile", "oebuild")),
     ("views", ("jailhouse.view", "evidence", "client_image")),
     ("model", ("model", "boards", "load", "derive", "cells", "outputs")),
     ("checks", ("checks",)),
@@ -191,6 +192,25 @@ def test_the_native_recipe_installs_only_the_generator() -> None:
     assert "mica_testbed" not in text and "mica-testbed" not in text
 
 
+def _templates_used(text: str) -> set[str]:
+    return set(re.findall(r'"([\w/.-]+\.j2)"', text))
+
+
+def test_the_native_recipe_fetches_the_generators_templates_only() -> None:
+    """Every template the generator renders (or a template of it includes) is fetched;
+    templates/jailhouse-abi, the testbed's header renderer, is not."""
+    fetched = re.findall(r"file://templates/(\S+)", RECIPE.read_text())
+    used = set().union(*(_templates_used(p.read_text())
+                         for p in (TOOLS / "mica_jailhouse").rglob("*.py")))
+    assert used, "no template names found in the generator: the pattern is stale"
+    for name in sorted(used):
+        used |= _templates_used((ROOT / "templates" / name).read_text())
+    for name in sorted(used):
+        assert any(name == f or name.startswith(f + "/") for f in fetched), name
+    assert [f for f in fetched if f.startswith("jailhouse-abi")] == []
+    assert (ROOT / "templates" / "jailhouse-abi").is_dir()  # still the testbed's
+
+
 def test_the_start_up_check_asks_for_what_the_generator_imports() -> None:
     """bootstrap.REQUIRED is what the generator imports; tests/layer/test_layer_native.py
     holds the native recipe's RDEPENDS to REQUIRED."""
@@ -217,6 +237,22 @@ def test_every_command_has_the_plugin_shape_and_a_description() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert sorted(sub.choices) == sorted(c.name for c in cli.COMMANDS)
     assert all(s.description for s in sub.choices.values())
+
+
+def test_testbed_commands_are_subcommands_of_one_cli() -> None:
+    """mica-testbed's rigs run as its subcommands (one error path: guard), not as
+    ``python -m`` modules of their own."""
+    from mica_testbed import cli
+
+    for command in cli.COMMANDS:
+        assert isinstance(command.name, str) and isinstance(command.help, str)
+        assert callable(command.setup_parser) and callable(command.run)
+        assert command.__doc__ and command.__doc__.strip(), command.name
+    assert [c.name for c in cli.COMMANDS] == ["demo", "boot", "kernel"]
+    testbed = TOOLS / "mica_testbed"
+    assert [p.relative_to(testbed) for p in testbed.rglob("__main__.py")] == [Path("__main__.py")]
+    mains = [p for p in testbed.rglob("*.py") if '__name__ == "__main__"' in p.read_text()]
+    assert mains == []
 
 
 def test_version_is_pyproject_s(capsys: pytest.CaptureFixture[str]) -> None:

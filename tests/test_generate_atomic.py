@@ -209,3 +209,20 @@ def test_a_symlinked_output_folder_keeps_its_link(sets: dict[int, list[artifacts
     assert os.readlink(tmp_path / "out") == "real"
     assert complete_set(tmp_path / "real") == 14
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "real"]
+
+
+def test_failed_checks_stop_the_early_qemu(tmp_path: Path) -> None:
+    """generate starts QEMU's dumpdtb before the checks run; when they fail, the run says
+    only what the checks say, and neither QEMU's scratch folder nor an output is left."""
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    bad = REPO / "tests" / "fixtures" / "bad" / "overlap.yaml"
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "mica-jailhouse"), "generate",
+                             str(bad), "-o", str(tmp_path / "out")], capture_output=True,
+                            text=True, check=False, env={**os.environ, "TMPDIR": str(scratch)})
+    assert result.returncode == 2
+    assert "overlaps hypervisor memory" in result.stderr
+    assert result.stderr.rstrip().endswith("2 errors, 0 warnings; nothing written"), result.stderr
+    assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "out").exists()

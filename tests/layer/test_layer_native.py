@@ -119,6 +119,8 @@ def test_native_generator_writes_what_the_cli_writes(bbparse: Any, native_python
                                                     tmp_path: Path, system: str) -> None:
     _need_generator_tools()
     tool = _install_like_the_recipe(bbparse, tmp_path / "sysroot" / "usr/share/mica-jailhouse")
+    # The testbed's header templates are not installed: generating does without them.
+    assert not (tool.parents[1] / "templates" / "jailhouse-abi").exists()
     config = bbparse.configure({"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system,
                                 "TMPDIR": str(tmp_path / "tmp")})
     d = bbparse.parse_recipe(CONFIG_RECIPE, config)[""]

@@ -18,12 +18,13 @@ from .checks.cross import check_artifacts
 from .diagnostics import InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
+from .external import Background, DumpDtb
 from .fsutil import read_input, replace_folder
 from .jailhouse import cellfile
 from .model import Cell, System
 from .units import MiB
 
-FEATURE = "jailhouse"
+FEATURE = mica.FEATURE
 DEFAULT_CELL_DIR = mica.CELL_DIR
 DEFAULT_FIRMWARE_DIR = mica.FIRMWARE_DIR
 
@@ -40,8 +41,14 @@ class Options:
     revision: int | None = None
     cell_dir: str = DEFAULT_CELL_DIR
     firmware_dir: str = DEFAULT_FIRMWARE_DIR
-    base_dtb: bytes | None = None
+    #: None: QEMU's tree, dumped here; or QEMU's tree being dumped (``commands/generate``).
+    base_dtb: bytes | DumpDtb | None = None
     base_name: str = "QEMU's device tree"
+
+
+def _device_tree(system: System, opts: Options) -> dtb.DeviceTree:
+    base = opts.base_dtb.result() if isinstance(opts.base_dtb, DumpDtb) else opts.base_dtb
+    return dtb.build(system, FEATURE, base, opts.base_name)
 
 
 def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -> str:
@@ -132,18 +139,13 @@ def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int
 def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     opts = opts or Options()
     source = PurePath(system.file).name
-    tree = dtb.build(system, FEATURE, opts.base_dtb, opts.base_name)
+    # QEMU and dtc run in a thread while this one renders the cells.
+    pending = Background(_device_tree, system, opts)
     dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
-    out = [
-        Artifact("dtb", dtb_name, tree.dtb),
-        Artifact("dts", f"{stem}.dts", tree.dts.encode()),
-        Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
-        Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
-    ]
     plans = cells.plans(system, opts.revision)
     root = plans[0]
-    out.append(Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode()))
+    out = [Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
     for cell, plan in zip(system.cells, plans[1:], strict=True):
         out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
         if derive.is_mica_client(system, cell):
@@ -159,6 +161,13 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     out.append(Artifact("qemuboot", "qemuboot.conf", render(
         "qemuboot.conf.j2", system=system.name, source=source,
         variables=qemuboot_variables(system, dtb_name)).encode()))
+    tree = pending.result()
+    out[:0] = [
+        Artifact("dtb", dtb_name, tree.dtb),
+        Artifact("dts", f"{stem}.dts", tree.dts.encode()),
+        Artifact("dtbo", f"{stem}.dtbo", tree.overlay),
+        Artifact("dtso", f"{stem}.dtso", tree.overlay_source.encode()),
+    ]
     _cross_check(out, plans, opts.revision or system.hypervisor.revision)
     return out
 

@@ -35,7 +35,7 @@ from .jailhouse.raw import (
     RawSystem,
 )
 from .model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
-from .units import PAGE
+from .units import PAGE, hx
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
 VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
@@ -90,7 +90,7 @@ def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str
     shmem_regions_start. Only the owner may write its output section."""
     dev_id = link.peers.index(peer)
     shared = MemFlag(0) if root else MemFlag.ROOTSHARED
-    label = f"IVSHMEM {link.key} ({bdf_text(link.bdf)}, protocol {link.protocol:#06x})"
+    label = f"IVSHMEM {link.key} ({bdf_text(link.bdf)}, protocol {hx(link.protocol, 4)})"
     out = [
         (f"{label}: state table", _identity(link.state_table.span, R | shared)),
         (f"{label}: read/write section", _identity(link.rw.span, R | W | shared)),

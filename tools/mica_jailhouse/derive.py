@@ -48,7 +48,7 @@ class Reservation:
 
     @property
     def node_name(self) -> str:
-        return f"{self.node}@{self.span.base:x}"
+        return f"{self.node}@{self.span.base:x}"  # a DT unit address: bare hex, no 0x
 
 
 def dts_label(text: str) -> str:
@@ -147,7 +147,7 @@ def reservations(system: System) -> list[Reservation]:
             out.append(
                 Reservation(
                     node=f"ivshmem-{link.key}",
-                    label=dts_label(f"ivshmem_{link.key}_{piece.base:x}"),
+                    label=dts_label(f"ivshmem_{link.key}_{piece.base:x}"),  # as the unit address
                     span=piece,
                     no_map=True,
                 )

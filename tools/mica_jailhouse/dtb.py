@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, InvalidSystem, Where, error
 from .dtread import address_cells, decode_reg, parse
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Span, System
+from .units import hx
 
 
 def base_info(tree: Any) -> BaseInfo:
@@ -61,10 +62,10 @@ def check_base(system: System, feature: str | None, tree: Any, name: str) -> lis
                 spans[1].base != gic.redistributor_base:
             diags.append(error(gic.where, f"GIC in {name} is {', '.join(map(str, spans))}, "
                                f"description says GICD {gic.distributor} and GICR at "
-                               f"{gic.redistributor_base:#x}", "fix board.gic", also=[here]))
+                               f"{hx(gic.redistributor_base, 0)}", "fix board.gic", also=[here]))
         elif spans[1].size < gic.redistributors(b.cpus).size:
             diags.append(error(gic.where, f"GICR in {name} {spans[1]} is too small for "
-                               f"{b.cpus} CPUs of {gic.redistributor_stride:#x} each",
+                               f"{b.cpus} CPUs of {hx(gic.redistributor_stride, 0)} each",
                                "fix board.gic.redistributor.stride", also=[here]))
     if feature == "jailhouse" and tree.exist_node("/psci"):
         method = tree.get_property("method", "/psci")

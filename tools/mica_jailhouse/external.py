@@ -11,7 +11,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .diagnostics import ToolMissing, UserError
 from .fsutil import sweep_stale
@@ -35,24 +38,50 @@ def which(tool: str) -> str:
 TIMEOUT = 60.0
 
 
+class Running:
+    """A tool started now (``subprocess.Popen``); ``wait()`` returns its stdout or raises
+    what ``run`` raises. Starting in the calling thread and waiting elsewhere (``Background``)
+    lets a tool start at once, not when a busy thread lets the waiting one run."""
+
+    def __init__(self, argv: list[str], stdin: bytes | None = None,
+                 timeout: float | None = None) -> None:
+        self.argv = argv
+        self._stdin = stdin
+        self._timeout = timeout or TIMEOUT
+        exe = which(argv[0])
+        try:
+            self._proc = subprocess.Popen(
+                [exe, *argv[1:]], stdin=subprocess.PIPE if stdin is not None
+                else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise UserError(f"{argv[0]}: cannot run {exe} ({exc.strerror or exc})") from None
+
+    def wait(self) -> bytes:
+        try:
+            out, err = self._proc.communicate(self._stdin, timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise UserError(f"{self.argv[0]} did not finish in {self._timeout:g} s "
+                            "(stopped it)") from None
+        except BaseException:  # Ctrl-C, SIGTERM: the tool goes too (as subprocess.run does)
+            self.stop()
+            raise
+        if self._proc.returncode != 0:
+            msg = err.decode(errors="replace").strip().splitlines()
+            tail = msg[-1] if msg else f"exit code {self._proc.returncode}"
+            if "failed to find romfile" in tail:  # QEMU installed without its Recommends
+                tail += " (install Debian's ipxe-qemu, or run scripts/setup.sh)"
+            raise UserError(f"{self.argv[0]} failed: {tail}")
+        return out
+
+    def stop(self) -> None:
+        """Kill the tool if it still runs, and reap it."""
+        self._proc.kill()
+        self._proc.communicate()
+
+
 def run(argv: list[str], stdin: bytes | None = None, timeout: float | None = None) -> bytes:
-    exe = which(argv[0])
-    timeout = timeout or TIMEOUT
-    try:
-        proc = subprocess.run([exe, *argv[1:]], input=stdin, capture_output=True, check=False,
-                              timeout=timeout, stdin=None if stdin is not None
-                              else subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise UserError(f"{argv[0]} did not finish in {timeout:g} s (stopped it)") from None
-    except OSError as exc:
-        raise UserError(f"{argv[0]}: cannot run {exe} ({exc.strerror or exc})") from None
-    if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        tail = msg[-1] if msg else f"exit code {proc.returncode}"
-        if "failed to find romfile" in tail:  # QEMU installed without its Recommends
-            tail += " (install Debian's ipxe-qemu, or run scripts/setup.sh)"
-        raise UserError(f"{argv[0]} failed: {tail}")
-    return proc.stdout
+    return Running(argv, stdin, timeout).wait()
 
 
 def dtc_compile(dts: str) -> bytes:
@@ -104,18 +133,77 @@ def fdtoverlay(base: bytes, overlay: bytes) -> bytes:
         return out.read_bytes()
 
 
-def qemu_dumpdtb(argv: list[str]) -> bytes:
-    """Run QEMU's dumpdtb with the given argv (without dumpdtb=) and return the DTB.
+class DumpDtb:
+    """QEMU's dumpdtb, started now; ``result()`` waits and returns the DTB, ``close()``
+    stops it unread. Either removes the scratch folder.
 
     ``argv`` must contain exactly one ``-M`` option; ``dumpdtb=`` and
     ``dtb-randomness=off`` (no random rng-seed/kaslr-seed) are appended to it.
     """
-    with _scratch() as tmp:
-        out = Path(tmp, "qemu.dtb")
-        full = list(argv)
-        i = full.index("-M") + 1
-        full[i] += f",dtb-randomness=off,dumpdtb={out}"
-        run([*full, "-nographic"])
-        if not out.is_file():
-            raise UserError(f"{argv[0]} did not write a device tree")
-        return out.read_bytes()
+
+    def __init__(self, argv: list[str]) -> None:
+        self._tmp = _scratch()
+        try:
+            self._out = Path(self._tmp.name, "qemu.dtb")
+            full = list(argv)
+            i = full.index("-M") + 1
+            full[i] += f",dtb-randomness=off,dumpdtb={self._out}"
+            self._tool = Running([*full, "-nographic"])
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+
+    def result(self) -> bytes:
+        try:
+            self._tool.wait()
+            if not self._out.is_file():
+                raise UserError(f"{self._tool.argv[0]} did not write a device tree")
+            return self._out.read_bytes()
+        finally:
+            self._tmp.cleanup()
+
+    def close(self) -> None:
+        try:
+            self._tool.stop()
+        finally:
+            self._tmp.cleanup()
+
+
+def qemu_dumpdtb(argv: list[str]) -> bytes:
+    """Run QEMU's dumpdtb with the given argv (without dumpdtb=) and return the DTB
+    (see ``DumpDtb``)."""
+    return DumpDtb(argv).result()
+
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``func(*args)`` in a thread; ``result()`` waits, then returns it or raises what it raised.
+
+    For functions that mostly wait for a tool (QEMU, dtc): the tool runs as a child process,
+    so the calling thread goes on meanwhile. The thread is not a daemon: after Ctrl-C or
+    SIGTERM in the main thread the interpreter waits for it (the tools are bounded by
+    ``TIMEOUT``), and its scratch folder is removed as usual. What it raises is kept for
+    ``result()``; a result never asked for (the checks failed first) is dropped.
+    """
+
+    def __init__(self, func: Callable[..., T], *args: object) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args),
+                                        name=f"mica-jailhouse {getattr(func, '__name__', '')}")
+        self._thread.start()
+
+    def _run(self, func: Callable[..., T], args: tuple[object, ...]) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to result(), in the calling thread
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value

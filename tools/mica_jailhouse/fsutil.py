@@ -18,11 +18,9 @@ or never end), at most ``limit`` bytes, and a failure is a one-line
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import os
 import re
-import secrets
 import shutil
 import signal
 import stat
@@ -51,6 +49,12 @@ def kind(mode: int) -> str:
         if test(mode):
             return name
     return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
+def _token(nbytes: int) -> str:
+    """An unpredictable name part: ``secrets.token_hex``, without importing secrets (its
+    hmac and OpenSSL cost ~6 ms of every start)."""
+    return os.urandom(nbytes).hex()  # a name part, not a number: no 0x
 
 
 def reason(exc: OSError) -> str:
@@ -122,7 +126,7 @@ def resolve_target(path: Path) -> tuple[Path, int | None]:
 
 def _temp_name(target: Path) -> str:
     stem = target.name[:64]
-    return f".{stem}.{secrets.token_hex(8)}.tmp"
+    return f".{stem}.{_token(8)}.tmp"
 
 
 def _create_temp(folder: Path, target: Path) -> tuple[int, Path]:
@@ -254,6 +258,8 @@ _RENAME_EXCHANGE = 2
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2); False where unsupported."""
+    import ctypes  # here: only replacing a folder needs it (~4 ms to import)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -291,7 +297,7 @@ def alive(pid: int) -> bool:
 
 def private_name(stem: str, kind: str) -> str:
     """A temporary name that says which process made it (see ``sweep_stale``)."""
-    return f".{stem[:64]}.{kind}-{os.getpid()}-{secrets.token_hex(6)}"
+    return f".{stem[:64]}.{kind}-{os.getpid()}-{_token(6)}"
 
 
 def sweep_stale(folder: Path, pattern: re.Pattern[str]) -> None:

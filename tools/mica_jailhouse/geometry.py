@@ -15,7 +15,7 @@ from .units import human, hx
 
 def bdf_text(bdf: int) -> str:
     """A PCI address as lspci writes it: bus:device.function."""
-    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
+    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"  # lspci's bus:dev.fn, no 0x
 
 
 @dataclass(frozen=True, order=True)

@@ -111,7 +111,7 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         rpmsg = d.shmem_protocol == mica.RPMSG_PROTOCOL
         links.append(dict(
             key=_key("rpmsg" if rpmsg else f"link{i}", link_keys),
-            protocol=f"0x{d.shmem_protocol:04x}",
+            protocol=hx(d.shmem_protocol, 4),
             bdf=bdf_text(d.bdf),
             peers=", ".join(yaml_scalar(peers[k]) for k in sorted(peers)),
             state_base=hx(shm[0].mem.phys_start), state_size=hx(shm[0].mem.size),
@@ -125,6 +125,7 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
         "system.yaml.j2", sources=sources, name=name or rc.name,
         cpus=len(rc.cpus), ram_base=hx(ram.base), ram_size=kernel_mem(ram.size),
         ram_note=ram_note, gic_version=plat.arm.gic_version,
+        # gicd_unit: a DT unit address, bare hex
         gicd=hx(plat.arm.gicd_base), gicd_unit=f"{plat.arm.gicd_base:x}",
         gicr=hx(plat.arm.gicr_base), maintenance_irq=plat.arm.maintenance_irq,
         uart_base=hx(cfg.debug_console.address),

@@ -10,9 +10,7 @@ import json
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from . import derive
 from .boards import REPO, builtin_path
@@ -34,8 +32,12 @@ from .model import (
     System,
     Uart,
 )
+from .schema_gate import surely_valid
 from .source import Document, YamlPath, merge, path_str, read_yaml
-from .units import to_int
+from .units import hx, to_int
+
+if TYPE_CHECKING:
+    import jsonschema
 
 DEFAULT_REVISION = 13  # what openEuler's Jailhouse and MICA's micad expect
 DEFAULT_ROOT_VPCI_IRQ_BASE = 96
@@ -105,14 +107,22 @@ def _is_int(checker: object, value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator,
-    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
-)
+@cache
+def _validator() -> Any:  # jsonschema's extend() is untyped
+    # Imported here: a valid description (schema_gate) never needs it (~45 ms to import).
+    import jsonschema
+
+    cls = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator,
+        type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int),
+    )
+    return cls(schema())
 
 
 def _schema_diagnostics(doc: Document) -> list[Diagnostic]:
-    validator = _Validator(schema())
+    if surely_valid(doc.data, schema()):
+        return []
+    validator = _validator()
     diags: list[Diagnostic] = []
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         path: YamlPath = tuple(err.absolute_path)
@@ -154,7 +164,7 @@ def _plain(err: jsonschema.ValidationError) -> str:
         return f"{err.instance!r} is not one of {allowed}"
     if err.validator == "oneOf":
         if isinstance(err.instance, int) and err.instance >= 1 << 64:
-            return f"{err.instance:#x} does not fit in 64 bits"
+            return f"{hx(err.instance, 0)} does not fit in 64 bits"
         return f"invalid value {err.instance!r}"
     if err.validator == "maxLength" and isinstance(err.instance, str):
         return (f"{err.instance!r} is {len(err.instance)} characters long, "

@@ -43,7 +43,7 @@ def flag_text(flags: int) -> str:
     words = [text] if text else []
     words += named
     if rest:
-        words.append(f"{rest:#x}")
+        words.append(hx(rest, 0))
     return " ".join(words) or "none"
 
 

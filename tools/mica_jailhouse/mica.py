@@ -11,6 +11,9 @@ from __future__ import annotations
 #: 0x4000..0x7fff).
 RPMSG_PROTOCOL = 0x4001
 
+#: The MCS_FEATURES value this layer provides: ``generate`` builds its DTB for it.
+FEATURE = "jailhouse"
+
 #: Where the .cell files are installed on the target (MICA's PedestalConf points here).
 CELL_DIR = "/usr/share/jailhouse/cells"
 #: Where client images are installed on the target (MICA's ClientPath points here).

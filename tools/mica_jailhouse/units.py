@@ -25,9 +25,12 @@ def to_int(value: int | str) -> int:
     return value if isinstance(value, int) else parse_number(value)
 
 
-def hx(value: int) -> str:
-    """Hex the way Jailhouse configs and DTS write addresses."""
-    return f"0x{value:08x}"
+def hx(value: int, digits: int = 8) -> str:
+    """Hex with at least ``digits`` digits: 8, the way Jailhouse configs and DTS write
+    addresses; 4 for 16-bit values (ivshmem protocols, PCI BDFs); 2 for bytes; 0 for the
+    shortest form. Negative values as Python writes them (``-0x1``)."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}0x{abs(value):0{digits}x}"
 
 
 def human(size: int) -> str:

@@ -1,29 +1,35 @@
 """``mica-testbed``: the rigs that exercise what the generator writes.
 
-Only ``demo`` for now: generate and check the qemu-a53 + Jailhouse set, boot it in QEMU and
-print the verdict. The boot harness and the kernel build also run on their own
-(``python -m mica_testbed.boot``, ``python -m mica_testbed.kernel``).
+``demo`` generates and checks the qemu-a53 + Jailhouse set, boots it in QEMU and prints the
+verdict; ``boot`` boots Debian's kernel with a DTB and prints what the kernel saw; ``kernel``
+builds the layer's test kernel. Each runs through ``mica_jailhouse.commands.guard``: one error
+path, the exit codes of docs/architecture.md.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from types import ModuleType
 
 from mica_jailhouse.commands import guard
 
 from . import demo
+from .commands import boot, kernel
+
+#: In the order ``--help`` lists them (the plugin shape of ``mica_jailhouse.commands``).
+COMMANDS: tuple[ModuleType, ...] = (demo, boot, kernel)
 
 
 def main_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mica-testbed", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("demo", help="generate the qemu-a53 + Jailhouse artifacts and boot them",
-                       description=demo.__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    demo.add_arguments(m)
-    m.set_defaults(func=demo.run)
+    for command in COMMANDS:
+        s = sub.add_parser(command.name, help=command.help, description=command.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.setup_parser(s)
+        s.set_defaults(func=command.run)
     return p
 
 

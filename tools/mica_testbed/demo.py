@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from mica_jailhouse import artifacts, derive, outputs, qemu
-from mica_jailhouse.commands import EXIT_FAILED, guard
+from mica_jailhouse.commands import EXIT_FAILED
 from mica_jailhouse.commands.common import load_checked
 from mica_jailhouse.diagnostics import UserError, summary
 
@@ -26,8 +24,11 @@ from .boot import BootHarnessError, DebianArm64, fetch_debian_arm64, run_probe
 from .boot.verify import verify_boot
 from .kernel import cached_kernel
 
+name = "demo"
+help = "generate the qemu-a53 + Jailhouse artifacts and boot them"
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+
+def setup_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("system", nargs="?", default="qemu-a53",
                    help="built-in name or YAML file (default: qemu-a53)")
     p.add_argument("-o", "--output", type=Path,
@@ -43,7 +44,7 @@ def boot_files() -> tuple[DebianArm64, str]:
     built = cached_kernel()
     if built is None:
         return debian, ("Debian's stock arm64 kernel (build the layer's with "
-                        "`PYTHONPATH=tools .venv/bin/python -m mica_testbed.kernel` to boot "
+                        "`tools/mica-testbed kernel` to boot "
                         "that instead)")
     files = dataclasses.replace(debian, kernel=built.image, kernel_release=built.version)
     return files, f"the layer's kernel {built.version}, Jailhouse patches + jailhouse.cfg"
@@ -84,15 +85,4 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not failed else EXIT_FAILED
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="mica-testbed demo", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(p)
-    return guard(run, p.parse_args(argv), "mica-testbed demo")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["boot_files", "run", "setup_parser"]

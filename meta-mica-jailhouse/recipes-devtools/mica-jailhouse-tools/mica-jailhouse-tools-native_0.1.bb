@@ -8,7 +8,9 @@ LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda
 
 # MICA_JAILHOUSE_SRCDIR (conf/layer.conf) is the repository root. Whole
 # folders are listed, so that any change to the tool, a built-in system or a
-# template changes do_fetch's signature and re-runs the generation.
+# template changes do_fetch's signature and re-runs the generation. Only the
+# generator's templates: templates/jailhouse-abi renders Jailhouse's headers for
+# the testbed's cell compiler, which a build never runs.
 # A recipe (not a bbappend) taking its files from outside its layer folder:
 # nooelint: oelint.vars.fileextrapaths, oelint.vars.outofcontext
 FILESEXTRAPATHS:prepend := "${MICA_JAILHOUSE_SRCDIR}:"
@@ -16,7 +18,11 @@ SRC_URI = " \
     file://tools/mica-jailhouse \
     file://tools/mica_jailhouse \
     file://systems \
-    file://templates \
+    file://templates/client \
+    file://templates/jailhouse \
+    file://templates/mica \
+    file://templates/qemuboot.conf.j2 \
+    file://templates/system.yaml.j2 \
 "
 
 S = "${WORKDIR}"

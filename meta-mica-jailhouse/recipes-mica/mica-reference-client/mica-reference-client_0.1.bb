@@ -54,14 +54,12 @@ def mica_reference_client_configure(d):
 
 def mica_reference_client_path(d):
     """The ClientPath of the generated MICA config of the cell the client was built for."""
+    import json
     import os
-    import re
-    header = os.path.join(d.getVar("MICA_REFERENCE_CLIENT_BOARD"), "mica_board.h")
-    with open(header, encoding="utf-8") as f:
-        found = re.search(r'^#define MICA_CELL_NAME\s+"([^"]+)"', f.read(), re.M)
-    if not found:
-        bb.fatal("%s names no cell (MICA_CELL_NAME)" % header)
-    cell = found.group(1)
+    # client-config says which cell it wrote the board files for.
+    with open(os.path.join(d.getVar("MICA_REFERENCE_CLIENT_BOARD"), "mica_cell.json"),
+              encoding="utf-8") as f:
+        cell = json.load(f)["cell"]
     out = d.getVar("MICA_JAILHOUSE_OUT")
     manifest = mica_jailhouse_read_manifest(d, out)
     for name in mica_jailhouse_manifest_files(manifest, "mica_conf"):

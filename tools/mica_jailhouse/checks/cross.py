@@ -207,11 +207,11 @@ def _ivshmem(arts: ArtifactSet) -> list[Diagnostic]:
                                    "make shmem_peers equal on every end", also=[there]))
             if not _same_link_protocol(dev.shmem_protocol, first.shmem_protocol):
                 virtio = _virtio(dev.shmem_protocol) or _virtio(first.shmem_protocol)
-                diags.append(error(here, f"{name}: protocol {dev.shmem_protocol:#06x}, but "
-                                   f"{first_cell.name} says {first.shmem_protocol:#06x}",
+                diags.append(error(here, f"{name}: protocol {hx(dev.shmem_protocol, 4)}, but "
+                                   f"{first_cell.name} says {hx(first.shmem_protocol, 4)}",
                                    "a virtio link pairs the front-end "
-                                   f"{ShmemProto.VIRTIO_FRONT:#06x} + device with the back-end "
-                                   f"{ShmemProto.VIRTIO_BACK:#06x} + the same device" if virtio
+                                   f"{hx(ShmemProto.VIRTIO_FRONT, 4)} + device with the back-end "
+                                   f"{hx(ShmemProto.VIRTIO_BACK, 4)} + the same device" if virtio
                                    else "use the same protocol on every end", also=[there]))
             shm = _shm_entries(cell, dev)
             if shm is not None and first_shm is not None:
@@ -253,15 +253,15 @@ def _virtio_roles(bdf: int, ends: list[tuple[CellFile, int, PciDevice]]) -> list
     if len(backs) > 1:
         (c0, i0), (c1, i1) = backs[:2]
         return [error(at(c1, f"pci_devices[{i1}]"), f"{name}: a second virtio back-end "
-                      f"(protocol {ShmemProto.VIRTIO_BACK:#06x} + device); {c0.name} is one",
+                      f"(protocol {hx(ShmemProto.VIRTIO_BACK, 4)} + device); {c0.name} is one",
                       "one end serves the device; the others are front-ends, "
-                      f"{ShmemProto.VIRTIO_FRONT:#06x} + device",
+                      f"{hx(ShmemProto.VIRTIO_FRONT, 4)} + device",
                       also=[at(c0, f"pci_devices[{i0}]")])]
     first_cell, fi, first = ends[0]
     if not backs and len(ends) >= first.shmem_peers:
         return [error(at(first_cell, f"pci_devices[{fi}]"), f"{name}: virtio front-ends on "
                       "every end and no back-end: nothing serves the device",
-                      f"make one end the back-end: {ShmemProto.VIRTIO_BACK:#06x} + device")]
+                      f"make one end the back-end: {hx(ShmemProto.VIRTIO_BACK, 4)} + device")]
     return []
 
 
@@ -505,12 +505,12 @@ def _mica(arts: ArtifactSet) -> list[Diagnostic]:
         if len(rpmsg) > 1:
             diags.append(error(at(cell, f"pci_devices[{rpmsg[1]}]"),
                                f"{len(rpmsg)} ivshmem devices with protocol "
-                               f"{mica.RPMSG_PROTOCOL:#06x}; "
+                               f"{hx(mica.RPMSG_PROTOCOL, 4)}; "
                                "MICA drives exactly one per client",
                                "keep one RPMsg link per client"))
         elif not rpmsg and any(_conf_cell(arts, c) is cell for c in arts.confs):
             diags.append(error(at(cell, "pci_devices"), "no ivshmem device with protocol "
-                               f"{mica.RPMSG_PROTOCOL:#06x}: MICA cannot talk to this client",
+                               f"{hx(mica.RPMSG_PROTOCOL, 4)}: MICA cannot talk to this client",
                                "add the RPMsg ivshmem link"))
     for conf in arts.confs:
         if conf.values.get("Pedestal") != "jailhouse":

@@ -113,7 +113,7 @@ def check_firmware(image: ClientImage, target: Target) -> list[Diagnostic]:
         jump = None if word is None else _branch_target(word, target.reset_address)
         if jump != image.entry:
             found = "nothing loaded there" if word is None else (
-                f"the instruction there is {word:#010x}" if jump is None
+                f"the instruction there is {hx(word)}" if jump is None
                 else f"the branch there goes to {hx(jump)}")
             diags.append(error(
                 target.reset_where,
@@ -148,7 +148,7 @@ def _resource_table(image: ClientImage, target: Target) -> list[Diagnostic]:
                            f"{len(rpmsg[0].vrings)} vring(s), RPMsg needs two (tx and rx)"))
     if target.rw is None:
         diags.append(error(target.rpmsg_where, f"{target.label} has no RPMsg ivshmem link "
-                           f"(protocol {mica.RPMSG_PROTOCOL:#06x}) for {image.name}'s resource "
+                           f"(protocol {hx(mica.RPMSG_PROTOCOL, 4)}) for {image.name}'s resource "
                            "table",
                            "add the link between linux and the cell"))
         return diags

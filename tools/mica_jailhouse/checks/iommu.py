@@ -28,6 +28,7 @@ from ..jailhouse.abi import IommuType
 from ..jailhouse.raw import RawSystem
 from ..jailhouse.view import ARM64_IOMMUS, CellFile, entries, iommu_name, iommu_units
 from ..model import Span
+from ..units import hx
 
 SMR_BITS = 0x7FFF  # MMU-500 stream-match id and mask: 15 bits (SMR_GET_ID / SMR_GET_MASK)
 
@@ -44,8 +45,8 @@ def _stream(sid: int) -> tuple[int, int]:
 def _sid_text(kind: set[IommuType], sid: int) -> str:
     if IommuType.ARM_MMU500 in kind:
         sid_, mask = _stream(sid)
-        return f"stream ID {sid_:#x} mask {mask:#x}"
-    return f"stream ID {sid:#x}"
+        return f"stream ID {hx(sid_, 0)} mask {hx(mask, 0)}"
+    return f"stream ID {hx(sid, 0)}"
 
 
 def check_units(root: CellFile, cells: Sequence[CellFile]) -> list[Diagnostic]:
@@ -67,7 +68,7 @@ def check_units(root: CellFile, cells: Sequence[CellFile]) -> list[Diagnostic]:
                                "it, so nothing isolates DMA", "fix the type or remove the unit"))
         if not unit.size:
             diags.append(error(here, f"IOMMU unit {i} ({iommu_name(unit)}) at "
-                               f"{unit.base:#x} has size 0", "give the size of its registers"))
+                               f"{hx(unit.base, 0)} has size 0", "give the size of its registers"))
     spans = [(i, unit, Span(unit.base, unit.size)) for i, unit in units if unit.size]
     for cell in cells:
         for e in entries(cell):

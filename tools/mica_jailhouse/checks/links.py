@@ -30,8 +30,8 @@ def check_links(system: System) -> list[Diagnostic]:
         if link.dma_pool is not None and link.protocol != mica.RPMSG_PROTOCOL:
             diags.append(
                 error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "
-                      f"{link.protocol:#06x}; mcs-remoteproc serves MICA's RPMsg link",
-                      f"set protocol: {mica.RPMSG_PROTOCOL:#06x}, or move dma_pool to the "
+                      f"{hx(link.protocol, 4)}; mcs-remoteproc serves MICA's RPMsg link",
+                      f"set protocol: {hx(mica.RPMSG_PROTOCOL, 4)}, or move dma_pool to the "
                       "RPMsg link")
             )
         if link.dma_pool is not None and LINUX not in link.peers:
@@ -44,14 +44,15 @@ def check_links(system: System) -> list[Diagnostic]:
         if len(rpmsg) > 1:
             diags.append(
                 error(rpmsg[1].where, f"cells.{cell.key} has {len(rpmsg)} RPMsg links "
-                      f"(protocol {mica.RPMSG_PROTOCOL:#06x}): MICA drives exactly one per client",
+                      f"(protocol {hx(mica.RPMSG_PROTOCOL, 4)}): MICA drives exactly one per "
+                      "client",
                       f"keep one; ivshmem {rpmsg[0].key} is the first")
             )
     bdfs: dict[int, str] = {}
     for link in system.ivshmem:
         if link.bdf in bdfs:
             diags.append(
-                error(link.where, f"ivshmem {link.key} uses PCI address {link.bdf:#06x} "
+                error(link.where, f"ivshmem {link.key} uses PCI address {hx(link.bdf, 4)} "
                       f"of ivshmem {bdfs[link.bdf]}", "give each link its own bdf")
             )
         bdfs[link.bdf] = link.key

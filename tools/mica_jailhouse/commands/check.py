@@ -9,14 +9,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from .. import boards
-from ..checks import check_system, has_errors
 from ..diagnostics import Diagnostic, UserError, summary
-from ..jailhouse.view import CellFile
-from ..load import load
-from ..model import System
 from . import EXIT_USER, print_diags
+
+if TYPE_CHECKING:
+    from ..jailhouse.view import CellFile
+    from ..model import System
 
 name = "check"
 help = "check a system description and/or existing artifacts against each other"
@@ -70,8 +70,10 @@ def _check_firmware(specs: Sequence[str], system: System | None,
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import artifacts, evidence
+    from .. import artifacts, boards, evidence
+    from ..checks import check_system, has_errors
     from ..checks.cross import check_artifacts
+    from ..load import load
 
     given = bool(args.cell or args.dtb or args.cmdline is not None or args.mica_conf
                  or args.firmware)

@@ -1,5 +1,6 @@
 """Write the board header and linker script of the reference client (client/) for a client
-cell: its memory, the RPMsg link's shared memory and its ivshmem device.
+cell: its memory, the RPMsg link's shared memory and its ivshmem device; and mica_cell.json,
+which names the cell (the layer's recipe installs the client at that cell's ClientPath).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from ..fsutil import make_folder, write_file
-from .common import load_checked, print_diags
+from . import print_diags
 
 name = "client-config"
 help = ("write the board header and linker script of the reference client (client/) for a "
@@ -23,6 +24,7 @@ def setup_parser(cc: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..emit import client
+    from .common import load_checked
 
     system, diags = load_checked(args.system)
     print_diags(diags)

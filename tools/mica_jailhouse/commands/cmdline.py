@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from .. import derive
-from .common import load_checked
-
 name = "cmdline"
 help = "print the kernel arguments the layout needs (mem=)"
 
@@ -17,6 +14,9 @@ def setup_parser(k: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import derive
+    from .common import load_checked
+
     system, _ = load_checked(args.system)
     print(" ".join(derive.kernel_cmdline(system)))
     return 0

@@ -7,10 +7,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import boards, derive, dtb, outputs
-from ..dtread import MAX_DTB_BYTES
+from .. import boards, derive
 from ..fsutil import read_input, write_file
-from .common import load_checked, print_diags
+from . import print_diags
 
 name = "dtb"
 help = "create the Linux DTB (same options as create_dtb.py)"
@@ -40,6 +39,10 @@ def setup_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import dtb, outputs
+    from ..dtread import MAX_DTB_BYTES
+    from .common import load_checked
+
     system, diags = load_checked(args.board)
     print_diags(diags)
     base = None

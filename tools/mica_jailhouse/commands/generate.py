@@ -10,9 +10,8 @@ from pathlib import Path
 
 from .. import mica
 from ..diagnostics import summary
-from ..dtread import MAX_DTB_BYTES
 from ..fsutil import read_input
-from .common import load_checked, print_diags
+from . import print_diags
 
 name = "generate"
 help = ("write every artifact (DTB, overlay, cells, MICA config, cmdline, QEMU args) and a "
@@ -34,12 +33,33 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import artifacts
+    from .. import boards, qemu
+    from ..external import DumpDtb
+    from ..load import load
 
-    system, diags = load_checked(args.system, werror=args.werror)
+    system = load(boards.resolve(args.system))
+    # QEMU dumps its tree (a third of the run) while the description is checked and the
+    # cells render; nothing of it is used unless the checks pass.
+    pending = None
+    if args.base_dtb is None:
+        try:
+            pending = DumpDtb(qemu.machine_argv(system, mica.FEATURE))
+        except Exception:  # the checks speak first; dtb.build tries again after them
+            pending = None
+    try:
+        from .. import artifacts
+        from .common import check_loaded
+
+        system, diags = check_loaded(system, werror=args.werror)
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+    base: bytes | DumpDtb | None = pending
     print_diags(diags)
-    base = None
     if args.base_dtb is not None:
+        from ..dtread import MAX_DTB_BYTES
+
         base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,

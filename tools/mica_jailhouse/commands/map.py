@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..fsutil import write_file
-from .common import load_checked, print_diags
+from . import print_diags
 
 name = "map"
 help = ("print every memory region in address order with its owner and flags (--svg: also "
@@ -22,6 +22,7 @@ def setup_parser(mp: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import memmap
     from ..emit import memmap_svg
+    from .common import load_checked
 
     system, diags = load_checked(args.system)
     print_diags(diags)

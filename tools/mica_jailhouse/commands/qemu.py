@@ -7,9 +7,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from .. import derive, outputs, qemu
+from .. import derive
 from ..diagnostics import UserError
-from .common import load_checked
 
 name = "qemu"
 help = "print (or --run) the QEMU command line matching the DTB"
@@ -26,6 +25,9 @@ def setup_parser(q: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import outputs, qemu
+    from .common import load_checked
+
     system, _ = load_checked(args.system)
     argv = qemu.run_argv(system, args.feature, args.kernel, args.dtb or
                              outputs.output_name(system.board.name, args.feature),

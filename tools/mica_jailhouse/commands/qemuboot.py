@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from .. import outputs
-from ..emit.escape import bitbake_value
-from .common import load_checked
-
 name = "qemuboot"
 help = "print runqemu's QB_* settings for the system"
 
@@ -18,7 +14,9 @@ def setup_parser(b: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import artifacts
+    from .. import artifacts, outputs
+    from ..emit.escape import bitbake_value
+    from .common import load_checked
 
     system, _ = load_checked(args.system)
     name = outputs.output_name(system.board.name, artifacts.FEATURE)

@@ -14,6 +14,7 @@ from ..cells import INTX_BAR_MASK, CellPlan
 from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag, abi
 from ..jailhouse.raw import Console, Memory, RawSystem
 from ..model import System
+from ..units import hx
 from .templating import render
 
 
@@ -26,7 +27,7 @@ def flag_names(value: int, flags: type[enum.IntFlag], prefix: str) -> str:
             names.append(prefix + member.name)
             rest &= ~member.value
     if rest:
-        names.append(f"0x{rest:x}")
+        names.append(hx(rest, 0))
     return " |\n\t\t\t\t".join(names) if names else "0"
 
 
@@ -44,9 +45,9 @@ def _memory(comment: str, m: Memory) -> MemoryView:
     return MemoryView(
         comment=comment,
         empty=m == Memory(0, 0, 0, 0),
-        phys_start=f"0x{m.phys_start:08x}",
-        virt_start=f"0x{m.virt_start:08x}",
-        size=f"0x{m.size:08x}",
+        phys_start=hx(m.phys_start),
+        virt_start=hx(m.virt_start),
+        size=hx(m.size),
         flags=flag_names(m.flags, MemFlag, "JAILHOUSE_MEM_"),
     )
 
@@ -70,12 +71,12 @@ def bdf_expression(bdf: int) -> str:
 def _bar_mask(mask: tuple[int, ...]) -> str:
     if mask == INTX_BAR_MASK:
         return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX"
-    return "{ " + ", ".join(f"0x{w:08x}" for w in mask) + " }"
+    return "{ " + ", ".join(hx(w) for w in mask) + " }"
 
 
 def _console(c: Console) -> ConsoleView:
     con_flags = flag_names(c.flags, ConFlag, "JAILHOUSE_CON_").replace("\t\t\t\t", "\t\t\t\t ")
-    return ConsoleView(f"0x{c.address:08x}", f"0x{c.size:x}",
+    return ConsoleView(hx(c.address), hx(c.size, 0),
                        f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags)
 
 
@@ -88,26 +89,26 @@ def render_cell(system: System, plan: CellPlan) -> str:
         revision=revision,
         arch=abi(revision).has_architecture,
         name=cell.name,
-        cpus=f"0x{sum(1 << c for c in cell.cpus):x}",
+        cpus=hx(sum(1 << c for c in cell.cpus), 0),
         cpu_list=", ".join(map(str, cell.cpus)),
         memory=[_memory(c, m) for c, m in zip(plan.memory_comments, cell.memory_regions,
                                               strict=True)],
         irqchips=[
-            dict(comment=comment, address=f"0x{chip.address:08x}", pin_base=chip.pin_base,
-                 bitmap=", ".join(f"0x{w:08x}" for w in chip.pin_bitmap))
+            dict(comment=comment, address=hx(chip.address), pin_base=chip.pin_base,
+                 bitmap=", ".join(hx(w) for w in chip.pin_bitmap))
             for comment, chip in zip(plan.irqchip_comments, cell.irqchips, strict=True)
         ],
         pci_devices=[
             dict(comment=comment, type=f"JAILHOUSE_PCI_TYPE_{PciType(d.type).name}",
                  domain=d.domain, bdf=bdf_expression(d.bdf), bar_mask=_bar_mask(d.bar_mask),
                  regions_start=d.shmem_regions_start, dev_id=d.shmem_dev_id,
-                 peers=d.shmem_peers, protocol=f"0x{d.shmem_protocol:04x}")
+                 peers=d.shmem_peers, protocol=hx(d.shmem_protocol, 4))
             for comment, d in zip(plan.pci_comments, cell.pci_devices, strict=True)
         ],
         vpci_irq_base=cell.vpci_irq_base,
         cell_flags=flag_names(cell.flags, CellFlag, "JAILHOUSE_CELL_").replace(
             "\t\t\t\t", "\t\t\t"),
-        reset_address=f"0x{cell.cpu_reset_address:08x}",
+        reset_address=hx(cell.cpu_reset_address),
         console=_console(cell.console) if cell.console.type else None,
     )
     if isinstance(plan.config, RawSystem):
@@ -115,16 +116,16 @@ def render_cell(system: System, plan: CellPlan) -> str:
         arm = cfg.platform.arm
         context.update(
             sys_flags=flag_names(cfg.flags, SysFlag, "JAILHOUSE_SYS_"),
-            hv_start=f"0x{cfg.hypervisor_memory.phys_start:08x}",
-            hv_size=f"0x{cfg.hypervisor_memory.size:08x}",
+            hv_start=hx(cfg.hypervisor_memory.phys_start),
+            hv_size=hx(cfg.hypervisor_memory.size),
             debug_console=_console(cfg.debug_console),
-            mmconfig_base=f"0x{cfg.platform.pci_mmconfig_base:08x}",
+            mmconfig_base=hx(cfg.platform.pci_mmconfig_base),
             mmconfig_end_bus=cfg.platform.pci_mmconfig_end_bus,
             pci_is_virtual=cfg.platform.pci_is_virtual,
             pci_domain="-1" if cfg.platform.pci_domain == 0xFFFF else cfg.platform.pci_domain,
             gic_version=arm.gic_version,
-            gicd_base=f"0x{arm.gicd_base:08x}",
-            gicr_base=f"0x{arm.gicr_base:08x}",
+            gicd_base=hx(arm.gicd_base),
+            gicr_base=hx(arm.gicr_base),
             maintenance_irq=arm.maintenance_irq,
         )
         return render("jailhouse/root-cell.c.j2", **context)

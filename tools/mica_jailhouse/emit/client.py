@@ -1,4 +1,6 @@
-"""Board facts for the reference client (client/): a C header and a linker script.
+"""Board facts for the reference client (client/): a C header, a linker script, and which
+cell they are for (``CELL_FILE``, for the layer's recipe: it installs the client at the
+ClientPath of that cell's MICA config).
 
 Every value is computed here from the description (and ``derive``/``cells``,
 the same code the cells come from), so the client cannot disagree with the
@@ -7,6 +9,7 @@ cell it runs in; templates/client/ only lays the values out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -14,11 +17,13 @@ from .. import derive
 from ..cells import ivshmem_irq
 from ..diagnostics import UserError
 from ..model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
+from ..units import hx
 from .escape import c_string, comment
 from .templating import render
 
 HEADER = "mica_board.h"
 LINKER_SCRIPT = "mica_client.ld"
+CELL_FILE = "mica_cell.json"
 # Where the client places ivshmem BAR 0 (registers, 4 KiB): the address
 # Jailhouse's own ivshmem demo inmate uses. Jailhouse emulates the BAR at
 # whatever address the cell programs, so it only has to miss the cell's memory.
@@ -120,25 +125,21 @@ def board(system: System, cell: Cell) -> ClientBoard:
     )
 
 
-def _hex(value: int) -> str:
-    return f"0x{value:08x}"
-
-
 def render_client(system: System, cell: Cell) -> dict[str, str]:
-    """{file name: text} of the header and the linker script for ``cell``."""
+    """{file name: text} of the header, the linker script and ``CELL_FILE`` for ``cell``."""
     b = board(system, cell)
     bus, dev, fn = b.bdf >> 8, (b.bdf >> 3) & 0x1F, b.bdf & 7
     defines = [
         ("MICA_SYSTEM_NAME", f'"{c_string(b.system, what="system name")}"',
          "system description"),
         ("MICA_CELL_NAME", f'"{c_string(b.cell, what="cell name")}"', "Jailhouse cell"),
-        ("MICA_RAM_BASE", _hex(b.ram.base), "client RAM, guest-physical"),
-        ("MICA_RAM_SIZE", _hex(b.ram.size), str(b.ram)),
-        ("MICA_LOAD_ADDR", _hex(b.load), "cpu_reset_address: link address of _start"),
+        ("MICA_RAM_BASE", hx(b.ram.base), "client RAM, guest-physical"),
+        ("MICA_RAM_SIZE", hx(b.ram.size), str(b.ram)),
+        ("MICA_LOAD_ADDR", hx(b.load), "cpu_reset_address: link address of _start"),
         ("MICA_UART_PL011", "1", "console UART type"),
-        ("MICA_UART_BASE", _hex(b.uart.base), "console UART registers"),
-        ("MICA_UART_SIZE", _hex(b.uart.size), ""),
-        ("MICA_ECAM_BASE", _hex(b.ecam_base), "Jailhouse's virtual PCI host "
+        ("MICA_UART_BASE", hx(b.uart.base), "console UART registers"),
+        ("MICA_UART_SIZE", hx(b.uart.size), ""),
+        ("MICA_ECAM_BASE", hx(b.ecam_base), "Jailhouse's virtual PCI host "
                                               "(pci_mmconfig_base)"),
         ("MICA_IVSHMEM_BUS", str(bus), f"RPMsg ivshmem device {b.bdf_text}"),
         ("MICA_IVSHMEM_DEV", str(dev), ""),
@@ -146,17 +147,17 @@ def render_client(system: System, cell: Cell) -> dict[str, str]:
         ("MICA_IVSHMEM_BDF_TEXT", f'"{b.bdf_text}"', ""),
         ("MICA_IVSHMEM_IRQ", str(b.intx_irq), "GIC interrupt ID of its INTx "
                                               "(32 + vpci_irq_base + pin - 1)"),
-        ("MICA_IVSHMEM_PROTOCOL", f"0x{b.protocol:04x}", "shmem_protocol"),
+        ("MICA_IVSHMEM_PROTOCOL", hx(b.protocol, 4), "shmem_protocol"),
         ("MICA_IVSHMEM_ID", str(b.peer_id), "our ivshmem ID (shmem_dev_id)"),
         ("MICA_IVSHMEM_HOST_ID", str(b.host_id), "the root cell's (micad's) ID"),
         ("MICA_IVSHMEM_PEERS", str(b.peers), ""),
-        ("MICA_IVSHMEM_BAR0", _hex(b.bar0), "where we map the register BAR"),
-        ("MICA_STATE_TABLE_BASE", _hex(b.state_table.base), str(b.state_table)),
-        ("MICA_STATE_TABLE_SIZE", _hex(b.state_table.size), ""),
-        ("MICA_RW_BASE", _hex(b.rw.base), f"{b.rw}; micad puts the resource table "
+        ("MICA_IVSHMEM_BAR0", hx(b.bar0), "where we map the register BAR"),
+        ("MICA_STATE_TABLE_BASE", hx(b.state_table.base), str(b.state_table)),
+        ("MICA_STATE_TABLE_SIZE", hx(b.state_table.size), ""),
+        ("MICA_RW_BASE", hx(b.rw.base), f"{b.rw}; micad puts the resource table "
                                           "in its first page"),
-        ("MICA_RW_SIZE", _hex(b.rw.size), ""),
-        ("MICA_OUTPUT_SIZE", _hex(b.output_size), "per peer"),
+        ("MICA_RW_SIZE", hx(b.rw.size), ""),
+        ("MICA_OUTPUT_SIZE", hx(b.output_size), "per peer"),
     ]
     width = max(len(name) for name, _, _ in defines)
     lines = [(f"#define {name.ljust(width)} {value}", comment) for name, value, comment in defines]
@@ -164,7 +165,9 @@ def render_client(system: System, cell: Cell) -> dict[str, str]:
         HEADER: render("client/mica_board.h.j2", system=comment(b.system),
                        source=comment(b.source), cell=comment(b.cell), defines=lines),
         LINKER_SCRIPT: render("client/mica_client.ld.j2", system=comment(b.system),
-                              source=comment(b.source), cell=comment(b.cell), load=_hex(b.load),
-                              length=_hex(b.ram.end - b.load), ram=str(b.ram),
-                              stack_size=_hex(b.stack_size)),
+                              source=comment(b.source), cell=comment(b.cell), load=hx(b.load),
+                              length=hx(b.ram.end - b.load), ram=str(b.ram),
+                              stack_size=hx(b.stack_size)),
+        CELL_FILE: json.dumps({"system": b.system, "cell": b.cell, "key": cell.key},
+                              indent=2) + "\n",
     }

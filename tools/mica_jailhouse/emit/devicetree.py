@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import derive
 from ..model import Span, System
+from ..units import hx
 from .escape import comment
 
 Cells = tuple[int, int]  # (#address-cells, #size-cells)
@@ -38,7 +39,7 @@ def encode_reg(spans: list[Span], cells: Cells) -> list[int]:
     for span in spans:
         for value, n in ((span.base, cells[0]), (span.size, cells[1])):
             if value >> (32 * n):
-                raise ValueError(f"{value:#x} does not fit in {n} cell(s)")
+                raise ValueError(f"{hx(value, 0)} does not fit in {n} cell(s)")
             out.extend((value >> (32 * i)) & 0xFFFFFFFF for i in reversed(range(n)))
     return out
 
@@ -50,7 +51,7 @@ def _fmt_value(value: Value) -> str:
         return f' = "{value}"'
     if value and isinstance(value[0], Ref):
         return " = " + ", ".join(f"<&{r.label}>" for r in value if isinstance(r, Ref))
-    return " = <" + " ".join(f"0x{v:02x}" for v in value if isinstance(v, int)) + ">"
+    return " = <" + " ".join(hx(v, 2) for v in value if isinstance(v, int)) + ">"
 
 
 def render_node(node: Node, indent: int) -> list[str]:

@@ -57,7 +57,7 @@ def yaml_scalar(text: str) -> str:
                 or (0xE000 <= code <= 0xFFFD and code != 0xFEFF):
             out.append(ch)
         elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
+            out.append(f"\\u{code:04x}")  # escape sequences, not numbers: no 0x
         else:
             out.append(f"\\U{code:08x}")
     return "".join(out) + '"'

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from functools import cache
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from ..boards import TEMPLATES_DIR
 from . import escape
 
+if TYPE_CHECKING:
+    import jinja2
+
 
 @cache
 def environment() -> jinja2.Environment:
+    # Imported on first use: commands that render nothing do not pay for jinja2, and
+    # `generate` imports it while QEMU builds the base device tree (artifacts.generate).
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         undefined=jinja2.StrictUndefined,

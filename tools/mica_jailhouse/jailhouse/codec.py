@@ -21,6 +21,7 @@ from typing import Any, TypeAlias
 
 from mica_jailhouse.diagnostics import UserError
 from mica_jailhouse.jailhouse.abi import Bits, Scalar, Struct
+from mica_jailhouse.units import hx
 
 Value: TypeAlias = "int | bytes | tuple[int, ...] | Record | tuple[Record, ...]"
 Record: TypeAlias = "dict[str, Value]"
@@ -137,7 +138,7 @@ def _int(where: str, value: object, bits: int) -> int:
         raise EncodeError(f"{where}: expected an integer, got {value!r}")
     value = int(value)
     if not 0 <= value < 1 << bits:
-        raise EncodeError(f"{where}: {value:#x} does not fit in {bits} bits")
+        raise EncodeError(f"{where}: {hx(value, 0)} does not fit in {bits} bits")
     return value
 
 

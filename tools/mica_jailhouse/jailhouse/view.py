@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import Where
 from ..geometry import Span
-from ..units import PAGE
+from ..units import PAGE, hx
 from .abi import Architecture, IommuType, MemFlag, PciType
 from .raw import IommuUnit, Memory, RawCell, RawNonRootCell, RawSystem
 
@@ -104,7 +104,7 @@ class Entry:
 
     def describe(self) -> str:
         return f"{self.phys}" if self.mem.phys_start == self.mem.virt_start else \
-            f"{self.phys} at guest {self.mem.virt_start:#x}"
+            f"{self.phys} at guest {hx(self.mem.virt_start, 0)}"
 
 
 def entries(cell: CellFile) -> list[Entry]:

@@ -10,7 +10,7 @@ and cached by a hash of the inputs, so tests can check what BitBake would build:
     assert not fragment_mismatches(build)
     print(build.image, build.module)
 
-``python -m mica_testbed.kernel [--series 6.12]`` does the same from a shell.
+``tools/mica-testbed kernel [--series 6.12]`` does the same from a shell.
 """
 
 from .build import (

@@ -1,8 +1,5 @@
-"""Demo: ``python -m mica_testbed.boot [--dtb X.dtb] [--append mem=780M]``.
-
-Boots Debian's arm64 kernel under QEMU (with QEMU's own device tree unless ``--dtb`` is
-given) and prints what the kernel made of the tree. This is the only module of the package
-that prints or exits: user errors exit 2 with a one-line message.
+"""Boot Debian's arm64 kernel under QEMU (with QEMU's own device tree unless --dtb is given)
+and print what the kernel made of the tree: the reserved memory, the RAM, the CPUs online.
 """
 
 from __future__ import annotations
@@ -11,19 +8,18 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from .debian import fetch_debian_arm64
-from .errors import BootError, BootHarnessError
-from .report import BootReport
-from .runner import QEMU, dump_dtb, run_probe
+from ..boot import BootError, BootReport, dump_dtb, fetch_debian_arm64, run_probe
+from ..boot.runner import QEMU
+
+name = "boot"
+help = "boot Debian's arm64 kernel in QEMU with a DTB and print what the kernel saw"
 
 MACHINE = "virt,gic-version=3,virtualization=on,its=off,dtb-randomness=off"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mica_testbed.boot", description=__doc__)
+def setup_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtb", type=Path, help="device tree to boot (default: QEMU's own)")
     parser.add_argument("--append", action="append", default=[], metavar="ARG",
                         help="extra kernel argument, e.g. mem=780M (repeatable)")
@@ -31,7 +27,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory", default="2G", help="QEMU -m (default 2G)")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--workdir", type=Path, help="keep initramfs and console.log here")
-    return parser
 
 
 def _summary(report: BootReport, seconds: float) -> list[str]:
@@ -50,8 +45,7 @@ def _summary(report: BootReport, seconds: float) -> list[str]:
     return lines
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     machine = [QEMU, "-M", MACHINE, "-cpu", "cortex-a53", "-smp", str(args.smp),
                "-m", args.memory]
     with tempfile.TemporaryDirectory(prefix="mica-boot-") as tmp:
@@ -63,15 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = run_probe([*machine, "-dtb", str(dtb)], files, workdir,
                                kernel_args=args.append, timeout=args.timeout)
         except BootError as err:
-            print(err.console[-4000:], file=sys.stderr)
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        except BootHarnessError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            if err.console:  # the console's end; the one-line error follows (guard)
+                print(err.console[-4000:], file=sys.stderr)
+            raise
         print("\n".join(_summary(report, time.monotonic() - start)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,9 @@
-"""``python -m mica_testbed.kernel``: build the test kernel and uio_ivshmem.ko, print paths.
+"""Build a small arm64 kernel with the layer's Jailhouse patches and uio_ivshmem.ko, and print
+the paths; reruns with unchanged inputs are served from the cache.
 
-Exit status: 0 when built and every requested option and a warning-free module were
-obtained; 3 (``commands.EXIT_FAILED``) when built but a config option was dropped or the module
-warned (listed on stderr); 2 when the build could not be made (one-line reason, and the log to
-read).
+Exit status: 0 when built and every requested option and a warning-free module were obtained;
+3 when built but a config option was dropped or the module warned (listed on stderr); 2 when
+the build could not be made (one-line reason, and the log to read).
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ from pathlib import Path
 
 from mica_jailhouse.commands import EXIT_FAILED
 
-from .build import build_kernel, default_cache_dir, fragment_mismatches
-from .debsrc import DEFAULT_SERIES, SERIES
-from .errors import KernelBuildError
+from ..kernel.build import build_kernel, default_cache_dir, fragment_mismatches
+from ..kernel.debsrc import DEFAULT_SERIES, SERIES
+
+name = "kernel"
+help = "build the test kernel (the layer's Jailhouse patches) and uio_ivshmem.ko"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m mica_testbed.kernel",
-        description="Build a small arm64 kernel with the layer's Jailhouse patches and "
-                    "uio_ivshmem.ko; reruns with unchanged inputs are served from the cache.")
+def setup_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", choices=SERIES, default=DEFAULT_SERIES,
                         help="Debian's linux-source-SERIES to build (default: %(default)s)")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
@@ -32,23 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=None,
                         help="parallel make jobs (default: number of CPUs)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    args = parser.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     def progress(message: str) -> None:
         if not args.quiet:
             print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr)
 
-    try:
-        build = build_kernel(args.cache_dir, series=args.series, jobs=args.jobs,
-                             progress=progress)
-    except KernelBuildError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-    for name in ("series", "image", "symvers", "config", "module", "build_dir"):
-        print(f"{name}: {getattr(build, name)}")
+    build = build_kernel(args.cache_dir, series=args.series, jobs=args.jobs,
+                         progress=progress)
+    for key in ("series", "image", "symvers", "config", "module", "build_dir"):
+        print(f"{key}: {getattr(build, key)}")
     print(f"version: {build.version}")
     print(f"source: {build.source_version}")
 
@@ -59,7 +53,3 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
     return EXIT_FAILED if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
