@@ -218,7 +218,9 @@ def linux_mem(system: System) -> int | None:
     if system.linux.mem is not None:
         return system.linux.mem
     banks = system.board.banks
-    reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).inside_one
+    # covers, not inside_one: an ivshmem RW section is reserved as its first page plus
+    # the DMA pool, two nodes that together cover it
+    reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).covers
     limit = banks[-1].end
     for _name, span in must_not_be_linux_ram(system):
         if not any(bank.overlaps(span) for bank in banks):

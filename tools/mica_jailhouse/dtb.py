@@ -93,9 +93,9 @@ def _check_psci(b: Board, tree: Any, name: str) -> list[Diagnostic]:
             return []
         return [error(b.where, f"{name} has no /psci node: Jailhouse takes CPUs from Linux "
                       "through PSCI (method 'smc')",
-                      "boot with firmware that provides PSCI and a DTB that says so; if the "
-                      "firmware adds /psci at boot (TF-A on the Raspberry Pi 4), set "
-                      "board.psci: firmware", also=[here])]
+                      "boot with firmware that provides PSCI and a DTB that says so, or set "
+                      "board.psci: firmware if the firmware adds /psci at boot, as TF-A does on "
+                      "the Raspberry Pi 4", also=[here])]
     if method != "smc":
         where = b.qemu.where if b.qemu is not None else b.where
         hint = ("QEMU: add virtualization=on to board.qemu.jailhouse_options" if b.qemu

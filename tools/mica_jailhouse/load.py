@@ -214,7 +214,7 @@ def parse_bdf(value: int | str) -> int:
 
 def _uart(doc: Document, path: YamlPath) -> Uart:
     u = _get(doc.data, path)
-    return Uart(u["type"], Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
+    return Uart(str(u["type"]), Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
                 u.get("irq_owner", LINUX), doc.where(path),
                 reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
 

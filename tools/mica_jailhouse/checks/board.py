@@ -29,7 +29,7 @@ def _console_diags(uart: Uart, key: str) -> list[Diagnostic]:
         return [error(uart.where, f"{key} is an 8250 with reg_shift {uart.reg_shift} and "
                       f"reg_width {uart.reg_width}: Jailhouse's 8250 driver uses {expected}-bit "
                       f"accesses for reg_shift {uart.reg_shift}",
-                      f"set reg_width: {expected} (reg_shift 0: 8, reg_shift 2: 32)")]
+                      f"set reg_width: {expected}, or reg_shift: {2 if expected == 8 else 0}")]
     return []
 
 
@@ -46,5 +46,5 @@ def check_mmio(system: System) -> list[Diagnostic]:
         return []
     return [warning(b.where, "board.mmio is not given: the root cell gets no device memory, "
                     "so Linux loses its devices at 'jailhouse enable'",
-                    "list the device windows the root cell may access as board.mmio "
-                    "[{base, size}, ...] (e.g. the CPU ranges of the DTB's buses)")]
+                    "list the device windows the root cell may access as board.mmio: "
+                    "[{base, size}, ...], e.g. the CPU address ranges of the DTB's buses")]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..derive import mmconfig_window
 from ..diagnostics import Diagnostic, Where, error
+from ..jailhouse.abi import MemFlag
 from ..jailhouse.raw import RawSystem
 from ..jailhouse.view import CellFile, entries, ivshmem_indices
 from ..model import Span
@@ -19,6 +20,7 @@ from .sweep import overlapping
 
 GICD_SIZE = 0x10000
 GICR_STRIDE = 0x20000  # GICv3: RD_base + SGI_base frames per CPU
+SUBPAGE_WIDTHS = MemFlag.IO_8 | MemFlag.IO_16 | MemFlag.IO_32 | MemFlag.IO_64
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Platform:
     hypervisor: Span
     mmconfig: Span | None
     gicd: Span
-    gicr: Span
+    gicr: Span | None  # GICv3 only
     source: str
 
 
@@ -39,14 +41,16 @@ def platform(root: CellFile, cpus: int) -> Platform:
     p = cfg.platform
     mmconfig = mmconfig_window(p.pci_mmconfig_base, p.pci_mmconfig_end_bus) \
         if p.pci_mmconfig_base else None
-    return Platform(hv, mmconfig, Span(p.arm.gicd_base, GICD_SIZE),
-                    Span(p.arm.gicr_base, GICR_STRIDE * cpus), root.name)
+    gicr = Span(p.arm.gicr_base, GICR_STRIDE * cpus) if p.arm.gic_version == 3 else None
+    return Platform(hv, mmconfig, Span(p.arm.gicd_base, GICD_SIZE), gicr, root.name)
 
 
 def check_cell(cell: CellFile, plat: Platform | None) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     items = [e for e in entries(cell) if not e.empty]
     for e in items:
+        if e.mem.flags & MemFlag.IO and e.mem.flags & SUBPAGE_WIDTHS:
+            continue  # a sub-page MMIO region: Jailhouse traps it at the widths allowed
         bad = [n for n, v in (("phys_start", e.mem.phys_start), ("virt_start", e.mem.virt_start),
                               ("size", e.mem.size)) if v % PAGE]
         if bad:
@@ -69,8 +73,9 @@ def check_cell(cell: CellFile, plat: Platform | None) -> list[Diagnostic]:
                            also=[a.where]))
     if plat is None:
         return diags
-    forbidden = [("hypervisor memory", plat.hypervisor), ("GIC distributor", plat.gicd),
-                 ("GIC redistributors", plat.gicr)]
+    forbidden = [("hypervisor memory", plat.hypervisor), ("GIC distributor", plat.gicd)]
+    if plat.gicr is not None:
+        forbidden.append(("GIC redistributors", plat.gicr))
     if plat.mmconfig is not None:
         forbidden.append(("the PCI MMCONFIG window", plat.mmconfig))
     root_where = Where(plat.source, 0, "header")

@@ -145,8 +145,8 @@ def check_linux_ram(system: System) -> list[Diagnostic]:
                     f"the derived mem={kernel_mem(mem)} leaves {human(sum(s.size for s in unused))}"
                     f" of RAM to nobody ({pieces}): Linux stops below the first range it must "
                     "not own that the DTB does not reserve with no-map",
-                    "reserve that range with no-map (hypervisor.memory.no_map: true) so that "
-                    "Linux keeps the RAM above it, or give linux.mem",
+                    "reserve that range with no-map, e.g. hypervisor.memory.no_map: true, so "
+                    "that Linux keeps the RAM above it; or give linux.mem",
                 )
             )
     for cell in system.cells:
