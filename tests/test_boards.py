@@ -247,3 +247,53 @@ def test_console_types_are_jailhouse_s() -> None:
     allowed = schema()["$defs"]["board"]["properties"]["uart"]["properties"]["type"]["enum"]
     names = {t.name.removeprefix("TYPE_").lower() for t in ConType} - {"none", "efifb"}
     assert {str(a) for a in allowed} == names
+
+
+# --- the model: banks, GICv2, consoles --------------------------------------------------
+
+
+def test_mem_counts_ram_across_banks(tmp_path: Path) -> None:
+    """arm64's mem= keeps the first N bytes of RAM in address order, holes not counted."""
+    from mica_jailhouse import derive
+
+    yaml = tmp_path / "banks.yaml"
+    yaml.write_text(str(IMX8MP.read_text()).replace(
+        "  memory: {base: 0xfdc00000, size: 4M, no_map: true}",
+        "  memory: {base: 0x100400000, size: 4M}"), encoding="utf-8")
+    system = load(yaml)
+    # Linux stops below the hypervisor, 4 MiB into the second bank: all of bank 0 (3 GiB)
+    # plus 4 MiB.
+    assert derive.linux_mem(system) == (3 << 30) + (4 << 20)
+    assert derive.kernel_cmdline(system) == ["mem=3076M"]
+    assert [(s.base, s.size) for s in derive.linux_banks(system)] == [
+        (0x40000000, 3 << 30), (0x100000000, 4 << 20)]
+
+
+def test_rpi4_root_cell_has_gicv2_interfaces_and_its_spis() -> None:
+    from mica_jailhouse import cells
+    from mica_jailhouse.jailhouse.raw import RawSystem
+
+    plan = cells.root_plan(load(boards.builtin_path("rpi4")))
+    assert isinstance(plan.config, RawSystem)
+    arm = plan.config.platform.arm
+    assert (arm.gic_version, arm.gicd_base, arm.gicc_base, arm.gich_base, arm.gicv_base,
+            arm.gicr_base) == (2, 0xFF841000, 0xFF842000, 0xFF844000, 0xFF846000, 0)
+    assert cells.irq_pins(plan.cell.irqchips) == set(range(32, 224))
+    console = plan.config.debug_console
+    assert (console.address, console.size, ConType(console.type)) == \
+        (0xFE215040, 0x40, ConType.TYPE_8250)
+
+
+def test_hypervisor_console_may_differ_from_linux_s(tmp_path: Path) -> None:
+    from mica_jailhouse import cells
+    from mica_jailhouse.jailhouse.abi import ConFlag
+    from mica_jailhouse.jailhouse.raw import RawSystem
+
+    yaml = tmp_path / "console.yaml"
+    yaml.write_text("extends: rpi4\nhypervisor:\n  console: {type: 8250, base: 0xfe201000, "
+                    "size: 0x100, reg_shift: 0, reg_width: 8}\n", encoding="utf-8")
+    plan = cells.root_plan(load(yaml))
+    assert isinstance(plan.config, RawSystem)
+    console = plan.config.debug_console
+    # registers 1 byte apart: no REGDIST_4
+    assert (console.address, console.flags) == (0xFE201000, int(ConFlag.ACCESS_MMIO))
