@@ -297,3 +297,18 @@ def test_hypervisor_console_may_differ_from_linux_s(tmp_path: Path) -> None:
     console = plan.config.debug_console
     # registers 1 byte apart: no REGDIST_4
     assert (console.address, console.flags) == (0xFE201000, int(ConFlag.ACCESS_MMIO))
+
+
+def test_gicv2_registers_are_checked_against_the_tree(tmp_path: Path) -> None:
+    from mica_jailhouse import dtb
+
+    yaml = tmp_path / "gicc.yaml"
+    yaml.write_text("extends: rpi4\nboard:\n  gic:\n    cpu_interface: {base: 0xff842000, "
+                    "size: 4K}\n", encoding="utf-8")
+    with pytest.raises(InvalidSystem) as exc:
+        dtb.build(load(yaml), "jailhouse", vendor_dtb(RPI4_DTB).read_bytes(), "rpi4.dtb")
+    assert [d.message for d in exc.value.diagnostics if d.severity is Severity.ERROR] == [
+        "GIC in rpi4.dtb is 0xff841000+0x00001000 (4 KiB), 0xff842000+0x00002000 (8 KiB), "
+        "0xff844000+0x00002000 (8 KiB), 0xff846000+0x00002000 (8 KiB), description says "
+        "GICD 0xff841000+0x00001000 (4 KiB), GICC 0xff842000+0x00001000 (4 KiB), "
+        "GICH 0xff844000+0x00002000 (8 KiB), GICV 0xff846000+0x00002000 (8 KiB)"]
