@@ -21,6 +21,26 @@ def unavailable(reason: str) -> NoReturn:
     raise AssertionError("unreachable")  # pytest.skip raises
 
 
+def qemu_boards() -> list[str]:
+    """The built-in systems QEMU can run (board.qemu given): their base tree is QEMU's."""
+    from mica_jailhouse import boards
+    from mica_jailhouse.load import load
+
+    return [name for name in boards.builtin_names()
+            if load(boards.builtin_path(name)).board.qemu is not None]
+
+
+def vendor_dtb(name: str) -> Path:
+    """A vendor DTB of Debian's arm64 kernel package ("broadcom/bcm2711-rpi-4-b.dtb"),
+    fetched into the cache once; a failure in CI, a skip elsewhere, when apt cannot."""
+    from mica_testbed.boot import DebianFetchError, fetch_vendor_dtbs
+
+    try:
+        return fetch_vendor_dtbs() / name
+    except DebianFetchError as err:
+        unavailable(str(err))
+
+
 def need_tool(tool: str, package: str) -> str:
     path = shutil.which(tool)
     if path is None:

@@ -41,7 +41,7 @@ def test_unknown_board_lists_known_ones(capsys: pytest.CaptureFixture[str]) -> N
     assert create_dtb_main(["qemu-a99"]) == 2
     assert capsys.readouterr().err == (
         "create_dtb.py: error: unknown board 'qemu-a99' "
-        "(known boards: qemu-a53, qemu-a72; or pass a YAML file)\n"
+        "(known boards: qemu-a53, qemu-a72, rpi4; or pass a YAML file)\n"
     )
 
 

@@ -13,10 +13,10 @@ from mica_jailhouse import boards, derive, dtb, external, qemu
 from mica_jailhouse.cli import create_dtb_main
 from mica_jailhouse.diagnostics import InvalidSystem
 from mica_jailhouse.load import load
-from support import REPO, check_golden, need_tool
+from support import REPO, check_golden, need_tool, qemu_boards
 
 GOLDEN = Path(__file__).parent / "golden" / "dtb"
-COMBOS = [(b, f) for b in boards.builtin_names() for f in (None, "jailhouse")]
+COMBOS = [(b, f) for b in qemu_boards() for f in (None, "jailhouse")]
 
 
 @pytest.fixture(autouse=True)

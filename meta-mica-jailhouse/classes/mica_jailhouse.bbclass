@@ -28,9 +28,15 @@ def mica_jailhouse_system(d):
 
 SRC_URI:append = " ${@mica_jailhouse_system(d)[0]}"
 
+def mica_jailhouse_base_dtb(d):
+    """The kernel's deployed DTB our nodes are added to, or "" for QEMU's own tree."""
+    import os
+    name = (d.getVar("MICA_BASE_DTB") or "").strip()
+    return os.path.join(d.getVar("DEPLOY_DIR_IMAGE"), name) if name else ""
+
 def mica_jailhouse_generate_argv(d):
     """The command line do_mica_jailhouse_generate runs (a list, never a string)."""
-    return [
+    argv = [
         d.getVar("PYTHON"),
         d.getVar("MICA_JAILHOUSE_TOOL"),
         "generate",
@@ -40,6 +46,10 @@ def mica_jailhouse_generate_argv(d):
         "--cell-dir", d.getVar("MICA_JAILHOUSE_CELL_DIR"),
         "--firmware-dir", d.getVar("MICA_JAILHOUSE_FIRMWARE_DIR"),
     ]
+    base = mica_jailhouse_base_dtb(d)
+    if base:
+        argv += ["--base-dtb", base]
+    return argv
 
 def mica_jailhouse_run_generate(d):
     """Run the CLI; on failure stop with its own diagnostics (file:line: ...)."""
@@ -59,12 +69,15 @@ def mica_jailhouse_run_generate(d):
 
 MICA_JAILHOUSE_SKIP ?= "${@'' if (d.getVar('MICA_SYSTEM') or '').strip() else \
     'MICA_SYSTEM is empty for MACHINE "%s": set MICA_SYSTEM to a built-in system (qemu-a53, ' \
-    'qemu-a72) or to a system description YAML' % d.getVar('MACHINE')}"
+    'qemu-a72, rpi4) or to a system description YAML' % d.getVar('MACHINE')}"
 
 python do_mica_jailhouse_generate() {
     mica_jailhouse_run_generate(d)
 }
 do_mica_jailhouse_generate[cleandirs] = "${MICA_JAILHOUSE_OUT}"
 do_mica_jailhouse_generate[vardeps] += "MICA_SYSTEM JAILHOUSE_CONFIG_REVISION MICA_JAILHOUSE_CELL_DIR \
-    MICA_JAILHOUSE_FIRMWARE_DIR"
+    MICA_JAILHOUSE_FIRMWARE_DIR MICA_BASE_DTB"
+# Real hardware: the kernel's DTB must be deployed first; a new kernel build
+# changes that task's hash, so the overlay is generated again.
+do_mica_jailhouse_generate[depends] += "${@'virtual/kernel:do_deploy' if (d.getVar('MICA_BASE_DTB') or '').strip() else ''}"
 addtask mica_jailhouse_generate after do_unpack do_prepare_recipe_sysroot before do_configure

@@ -17,6 +17,17 @@ MICA_SYSTEM ?= "${MICA_SYSTEM_DEFAULT}"
 MICA_SYSTEM_DEFAULT ??= ""
 MICA_SYSTEM_DEFAULT:qemuarm64 = "qemu-a53"
 MICA_SYSTEM_DEFAULT:qemu-aarch64 = "qemu-a53"
+# meta-raspberrypi's and openEuler's 64-bit Raspberry Pi 4 machine.
+MICA_SYSTEM_DEFAULT:raspberrypi4-64 = "rpi4"
+
+# Real hardware has no QEMU tree to add our nodes to: the generation takes the
+# kernel's own device tree, this file in DEPLOY_DIR_IMAGE (where the kernel's
+# do_deploy puts every KERNEL_DEVICETREE entry by its base name), and writes the
+# full DTB and the overlay the BSP loads (dtoverlay= in config.txt, fdtoverlay,
+# U-Boot's fdt apply). Empty: QEMU's own tree (QEMU systems).
+MICA_BASE_DTB ?= "${MICA_BASE_DTB_DEFAULT}"
+MICA_BASE_DTB_DEFAULT ??= ""
+MICA_BASE_DTB_DEFAULT:raspberrypi4-64 = "bcm2711-rpi-4-b.dtb"
 
 # Jailhouse's cell configuration format: 13 for Jailhouse 0.12 (openEuler's
 # fork and the cells MICA's micad accepts), 14 for Jailhouse master. The

@@ -10,7 +10,13 @@ from typing import NoReturn
 
 import pytest
 
-from mica_testbed.boot import DebianFetchError, cached_debian_arm64, fetch_debian_arm64
+from mica_testbed.boot import (
+    VENDOR_DTBS,
+    DebianFetchError,
+    cached_debian_arm64,
+    fetch_debian_arm64,
+    fetch_vendor_dtbs,
+)
 from mica_testbed.boot.debian import resolve_kernel_release
 
 HINT = "run `dpkg --add-architecture arm64 && apt-get update` as root (scripts/setup.sh does)"
@@ -88,8 +94,10 @@ def test_download_extracts_only_what_boots(tmp_path: Path, monkeypatch: pytest.M
         missing("dpkg-deb not found: this test needs a Debian host (apt-get install dpkg)")
     debs = tmp_path / "debs"
     for package, contents in {
-        "linux-image-6.1.0-77-arm64": ["boot/vmlinuz-6.1.0-77-arm64",
-                                       "boot/config-6.1.0-77-arm64", "lib/modules/x.ko"],
+        "linux-image-6.1.0-77-arm64": [
+            "boot/vmlinuz-6.1.0-77-arm64", "boot/config-6.1.0-77-arm64", "lib/modules/x.ko",
+            *(f"usr/lib/linux-image-6.1.0-77-arm64/{dtb}" for dtb in VENDOR_DTBS),
+            "usr/lib/linux-image-6.1.0-77-arm64/broadcom/bcm2837-rpi-3-b.dtb"],
         "busybox-static": ["bin/busybox", "usr/share/doc/busybox-static/copyright"],
     }.items():
         root = tmp_path / "src" / package
@@ -115,4 +123,45 @@ def test_download_extracts_only_what_boots(tmp_path: Path, monkeypatch: pytest.M
     assert files.busybox.stat().st_mode & 0o111
     extracted = sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file())
     assert extracted == ["busybox-static/bin/busybox",
-                         "linux-image-6.1.0-77-arm64/boot/vmlinuz-6.1.0-77-arm64"]
+                         "linux-image-6.1.0-77-arm64/boot/vmlinuz-6.1.0-77-arm64",
+                         *(f"linux-image-6.1.0-77-arm64/usr/lib/linux-image-6.1.0-77-arm64/{d}"
+                           for d in sorted(VENDOR_DTBS))]
+    # the vendor trees the board tests read come from the same download
+    assert fetch_vendor_dtbs(cache) == \
+        cache / "linux-image-6.1.0-77-arm64/usr/lib/linux-image-6.1.0-77-arm64"
+
+
+def test_a_cache_without_the_vendor_dtbs_is_completed(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      missing: Callable[[str], NoReturn]) -> None:
+    """A cache filled before the board tests wanted DTBs gets them, kernel left alone."""
+    if shutil.which("dpkg-deb") is None:
+        missing("dpkg-deb not found: this test needs a Debian host (apt-get install dpkg)")
+    release = "6.1.0-77-arm64"
+    root = tmp_path / "src"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(
+        f"Package: linux-image-{release}\nVersion: 1\nArchitecture: arm64\n"
+        "Maintainer: t <t@t>\nDescription: test\n")
+    for dtb in VENDOR_DTBS:
+        path = root / f"usr/lib/linux-image-{release}/{dtb}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(dtb.encode())
+    debs = tmp_path / "debs"
+    debs.mkdir()
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root),
+                    str(debs / f"linux-image-{release}_1_arm64.deb")], check=True,
+                   capture_output=True)
+    fake_tools(tmp_path, monkeypatch, dpkg="echo arm64",
+               apt_cache=f"echo '  Depends: linux-image-{release}:arm64'",
+               apt_get=f'p="${{2%:arm64}}"; cp {debs}/"$p"_1_arm64.deb .')
+    cache = tmp_path / "cache"
+    fill_cache(cache, release)
+    kernel = (cache / f"linux-image-{release}/boot/vmlinuz-{release}").read_bytes()
+    folder = fetch_vendor_dtbs(cache)
+    assert folder == cache / f"linux-image-{release}/usr/lib/linux-image-{release}"
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.dtb")) == \
+        sorted(VENDOR_DTBS)
+    assert (folder / VENDOR_DTBS[0]).read_bytes() == VENDOR_DTBS[0].encode()
+    assert (cache / f"linux-image-{release}/boot/vmlinuz-{release}").read_bytes() == kernel
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []  # no leftovers

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from support import vendor_dtb
+
 from .conftest import LAYER, REPO, unavailable
 
 CONFIG_RECIPE = LAYER / "recipes-bsp/mica-jailhouse-config/mica-jailhouse-config_1.0.bb"
@@ -26,11 +28,12 @@ def _need_generator_tools() -> None:
             unavailable(f"{tool} not installed: apt-get install {package}")
 
 
-def generated_by_cli(system: str, out: Path) -> dict[str, bytes]:
+def generated_by_cli(system: str, out: Path, base_dtb: Path | None = None) -> dict[str, bytes]:
     """What `mica-jailhouse generate` writes with the class's settings, by file name."""
+    base = ["--base-dtb", str(base_dtb)] if base_dtb else []
     subprocess.run([sys.executable, str(TOOL), "generate", system, "-o", str(out),
                     "--revision", "13", "--cell-dir", "/usr/share/jailhouse/cells",
-                    "--firmware-dir", "/lib/firmware"], check=True, capture_output=True)
+                    "--firmware-dir", "/lib/firmware", *base], check=True, capture_output=True)
     return _files(out)
 
 
@@ -38,13 +41,29 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+#: Real boards: the machine the layer maps to the system, and the kernel DTB it deploys.
+MACHINES = {"rpi4": ("raspberrypi4-64", "broadcom/bcm2711-rpi-4-b.dtb")}
+
+
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
                                                 system: str) -> None:
     _need_generator_tools()
-    config = bbparse.configure({"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system,
-                                "TMPDIR": str(tmp_path / "tmp")})
+    local = {"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system, "TMPDIR": str(tmp_path / "tmp")}
+    base = None
+    if system in MACHINES:
+        # The machine maps to the system, and the kernel's deployed DTB is the base.
+        machine, dtb = MACHINES[system]
+        local = {"MCS_FEATURES": "jailhouse", "MACHINE": machine,
+                 "TMPDIR": str(tmp_path / "tmp")}
+        base = tmp_path / "tmp" / "deploy" / "images" / machine / Path(dtb).name
+        base.parent.mkdir(parents=True)
+        shutil.copyfile(vendor_dtb(dtb), base)
+    config = bbparse.configure(local)
     d = bbparse.parse_recipe(CONFIG_RECIPE, config)[""]
+    assert d.getVar("MICA_SYSTEM") == system
+    depends = d.getVarFlag("do_mica_jailhouse_generate", "depends") or ""
+    assert ("virtual/kernel:do_deploy" in depends) == (base is not None)
     # The native sysroot of a build holds the tool and its Python: here, the
     # repository's tool and this interpreter.
     d.setVar("PYTHON", sys.executable)
@@ -54,8 +73,13 @@ def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
     manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
     assert manifest["system"] == system
 
-    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand")
-    assert {"qemuboot.conf", "manifest.json", f"{system}-root.c"} <= set(_files(out))
+    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand", base)
+    if base is None:
+        assert {"qemuboot.conf", "manifest.json", f"{system}-root.c"} <= set(_files(out))
+    else:  # the overlay the BSP loads, built on the kernel's tree
+        assert {f"{system}-jailhouse.dtbo", "manifest.json", f"{system}-root.c"} <= \
+            set(_files(out))
+        assert "qemuboot.conf" not in _files(out)
 
 
 def test_class_reports_the_cli_diagnostics(bbparse: Any, tmp_path: Path,

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 
 from mica_jailhouse.bootstrap import REQUIRED
+from support import vendor_dtb
 
 from .conftest import LAYER, REPO, unavailable
 from .test_layer_generate import (
     CONFIG_RECIPE,
+    MACHINES,
     _files,
     _need_generator_tools,
     generated_by_cli,
@@ -121,8 +123,16 @@ def test_native_generator_writes_what_the_cli_writes(bbparse: Any, native_python
     tool = _install_like_the_recipe(bbparse, tmp_path / "sysroot" / "usr/share/mica-jailhouse")
     # The testbed's header templates are not installed: generating does without them.
     assert not (tool.parents[1] / "templates" / "jailhouse-abi").exists()
-    config = bbparse.configure({"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system,
-                                "TMPDIR": str(tmp_path / "tmp")})
+    local = {"MCS_FEATURES": "jailhouse", "MICA_SYSTEM": system,
+             "TMPDIR": str(tmp_path / "tmp")}
+    base = None
+    if system in MACHINES:  # real hardware: the kernel's deployed DTB is the base
+        machine, dtb = MACHINES[system]
+        local["MACHINE"] = machine
+        base = tmp_path / "tmp" / "deploy" / "images" / machine / Path(dtb).name
+        base.parent.mkdir(parents=True)
+        shutil.copyfile(vendor_dtb(dtb), base)
+    config = bbparse.configure(local)
     d = bbparse.parse_recipe(CONFIG_RECIPE, config)[""]
     d.setVar("PYTHON", str(native_python))
     d.setVar("MICA_JAILHOUSE_TOOL", str(tool))
@@ -135,7 +145,7 @@ def test_native_generator_writes_what_the_cli_writes(bbparse: Any, native_python
         manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
     assert manifest["system"] == system
 
-    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand")
+    assert _files(out) == generated_by_cli(system, tmp_path / "by-hand", base)
 
 
 def test_native_generator_names_a_missing_package(bbparse: Any, tmp_path: Path) -> None:

@@ -244,7 +244,7 @@ def test_machine_without_default_system(bbparse: Any) -> None:
         LAYER / "recipes-bsp/mica-jailhouse-config/mica-jailhouse-config_1.0.bb", config)[""]
     assert d.getVar("__SKIPPED") == (
         'MICA_SYSTEM is empty for MACHINE "myboard": set MICA_SYSTEM to a built-in system '
-        "(qemu-a53, qemu-a72) or to a system description YAML")
+        "(qemu-a53, qemu-a72, rpi4) or to a system description YAML")
 
 
 def test_firmware_must_be_given(bbparse: Any) -> None:

@@ -115,6 +115,18 @@ def _valid(v: Any, schema: Any, root: Mapping[str, Any]) -> bool:
         elif key == "oneOf":
             if sum(_valid(v, s, root) for s in want) != 1:
                 return False
+        elif key == "anyOf":
+            if not any(_valid(v, s, root) for s in want):
+                return False
+        elif key == "allOf":
+            if not all(_valid(v, s, root) for s in want):
+                return False
+        elif key == "if":  # exact, like every branch here, so the outcome picks then/else
+            branch = schema.get("then" if _valid(v, want, root) else "else", True)
+            if not _valid(v, branch, root):
+                return False
+        elif key in ("then", "else"):
+            continue  # applied by "if"; without one, jsonschema ignores them too
         elif key in ("minimum", "maximum"):
             if not _TYPES["number"](v):
                 continue

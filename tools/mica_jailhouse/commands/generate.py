@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     # QEMU dumps its tree (a third of the run) while the description is checked and the
     # cells render; nothing of it is used unless the checks pass.
     pending = None
-    if args.base_dtb is None:
+    if args.base_dtb is None and system.board.qemu is not None:
         try:
             pending = DumpDtb(qemu.machine_argv(system, mica.FEATURE))
         except Exception:  # the checks speak first; dtb.build tries again after them
@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
                              base_name=str(args.base_dtb or "QEMU's device tree"))
-    items = artifacts.generate(system, opts)
+    items, notes = artifacts.generate_noting(system, opts)
+    print_diags(notes)
+    diags = [*diags, *notes]
     revision = args.revision or system.hypervisor.revision
     written = artifacts.write(system, items, args.output, revision)
     print(f"{system.file}: {summary(diags)}; {len(written)} files written to {args.output}")

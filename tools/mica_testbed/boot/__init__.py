@@ -13,7 +13,14 @@ Typical use::
     assert report.cpus_online == {0, 1, 2, 3}
 """
 
-from .debian import DebianArm64, cached_debian_arm64, default_cache_dir, fetch_debian_arm64
+from .debian import (
+    VENDOR_DTBS,
+    DebianArm64,
+    cached_debian_arm64,
+    default_cache_dir,
+    fetch_debian_arm64,
+    fetch_vendor_dtbs,
+)
 from .errors import (
     BootError,
     BootHarnessError,
@@ -28,6 +35,7 @@ from .report import BootReport, IomemEntry, RemoteprocNode, ReservedMemoryNode, 
 from .runner import boot, boot_argv, build_initramfs, dump_dtb, find_qemu, run_probe
 
 __all__ = [
+    "VENDOR_DTBS",
     "BootError",
     "BootHarnessError",
     "BootReport",
@@ -51,6 +59,7 @@ __all__ = [
     "default_cache_dir",
     "dump_dtb",
     "fetch_debian_arm64",
+    "fetch_vendor_dtbs",
     "find_qemu",
     "parse_console",
     "render_init",

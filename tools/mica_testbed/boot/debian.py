@@ -7,11 +7,14 @@ ABI number (the NN of linux-image-6.1.0-NN-arm64) moves with security updates an
 vanish from the archive, so it is resolved at run time through the `linux-image-arm64`
 meta-package and never pinned.
 
-Only the files the boot needs are extracted: `boot/vmlinuz-*` (the package's 350 MB of modules
-are skipped) and `bin/busybox`. Extraction streams `dpkg-deb --fsys-tarfile` into Python's
-tarfile. Each package lands in a temporary directory that is renamed into place, so an
-interrupted or concurrent download never leaves a half-written cache; a cache that already
-holds the files is used without calling apt at all, which keeps re-runs offline.
+Only the files the tests need are extracted: `boot/vmlinuz-*` and a few vendor device trees
+(`VENDOR_DTBS`: real BSP trees for the board tests; the package's 350 MB of modules are
+skipped) and `bin/busybox`. A cache made before the DTBs were wanted is completed: the DTBs
+are extracted to a temporary tree renamed into the kernel's folder in one step.
+Extraction streams `dpkg-deb --fsys-tarfile` into Python's tarfile. Each package lands in a
+temporary directory that is renamed into place, so an interrupted or concurrent download never
+leaves a half-written cache; a cache that already holds the files is used without calling apt
+at all, which keeps re-runs offline.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ ARCH = "arm64"
 KERNEL_META_PACKAGE = "linux-image-arm64"
 BUSYBOX_PACKAGE = "busybox-static"
 SETUP_HINT = "run `dpkg --add-architecture arm64 && apt-get update` as root (scripts/setup.sh does)"
+
+#: Vendor device trees the board tests read, under the package's usr/lib/linux-image-<release>/.
+VENDOR_DTBS = ("broadcom/bcm2711-rpi-4-b.dtb", "freescale/imx8mp-evk.dtb")
 
 _KERNEL_PACKAGE_RE = re.compile(r"\blinux-image-(?P<release>\d+\.\d+\.\d+-(?P<abi>\d+)-arm64)\b")
 
@@ -93,12 +99,39 @@ def fetch_debian_arm64(cache_dir: Path | None = None, *, refresh: bool = False) 
     kernel_dir = cache / f"linux-image-{release}"
     kernel_glob = f"boot/vmlinuz-{release}"
     if not (kernel_dir / kernel_glob).is_file():
-        _download_extract(f"linux-image-{release}", cache, kernel_dir, [kernel_glob])
+        _download_extract(f"linux-image-{release}", cache, kernel_dir,
+                          [kernel_glob, *_dtb_members(release)])
     busybox_dir = cache / BUSYBOX_PACKAGE
     if not (busybox_dir / "bin" / "busybox").is_file():
         _download_extract(BUSYBOX_PACKAGE, cache, busybox_dir, ["bin/busybox"])
     return DebianArm64(kernel=kernel_dir / kernel_glob, busybox=busybox_dir / "bin" / "busybox",
                        kernel_release=release)
+
+
+def _dtb_members(release: str) -> list[str]:
+    return [f"{_dtb_folder(release)}/{name}" for name in VENDOR_DTBS]
+
+
+def _dtb_folder(release: str) -> str:
+    return f"usr/lib/linux-image-{release}"
+
+
+def fetch_vendor_dtbs(cache_dir: Path | None = None) -> Path:
+    """The folder holding ``VENDOR_DTBS`` (``broadcom/``, ``freescale/``) of the cached kernel,
+    completing a cache that lacks them (one download of the kernel package)."""
+    cache = cache_dir or default_cache_dir()
+    kernel = fetch_debian_arm64(cache)
+    kernel_dir = cache / f"linux-image-{kernel.kernel_release}"
+    folder = kernel_dir / _dtb_folder(kernel.kernel_release)
+    if all((folder / name).is_file() for name in VENDOR_DTBS):
+        return folder
+    _check_apt_arch()
+    if (kernel_dir / "usr").exists():
+        raise DebianFetchError(f"{kernel_dir / 'usr'} lacks some of {', '.join(VENDOR_DTBS)}: "
+                               "remove that folder to fetch them again")
+    _download_extract(f"linux-image-{kernel.kernel_release}", cache, kernel_dir / "usr",
+                      _dtb_members(kernel.kernel_release), subdir="usr")
+    return folder
 
 
 def _run(argv: Sequence[str], *, cwd: Path | None = None) -> str:
@@ -137,8 +170,10 @@ def resolve_kernel_release() -> str:
     return releases.pop()
 
 
-def _download_extract(package: str, cache: Path, dest: Path, members: Sequence[str]) -> None:
-    """Download ``package``:arm64 and extract the members matching the ``members`` globs."""
+def _download_extract(package: str, cache: Path, dest: Path, members: Sequence[str],
+                      subdir: str = "") -> None:
+    """Download ``package``:arm64 and extract the members matching the ``members`` globs;
+    the extracted tree (or its ``subdir``) is renamed to ``dest``."""
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=cache, prefix=f".{package}."))
     try:
@@ -150,7 +185,7 @@ def _download_extract(package: str, cache: Path, dest: Path, members: Sequence[s
         root = tmp / "root"
         _extract(debs[0], root, members)
         try:
-            os.rename(root, dest)
+            os.rename(root / subdir if subdir else root, dest)
         except OSError:
             if not dest.is_dir():  # another process may have won the race: keep its copy
                 raise

@@ -16,8 +16,10 @@ own marker, after the standard sections and before dmesg) and extra initramfs fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from mica_jailhouse.dtread import decode_reg
 
 from .errors import ProbeError
 from .report import (
@@ -225,20 +227,13 @@ def _reserved_memory(dt: Mapping[str, Mapping[str, bytes]]) -> tuple[ReservedMem
 
 def _decode_reg(data: bytes, acells: int, scells: int,
                 path: str) -> tuple[tuple[int, int], ...]:
+    """A /reserved-memory child's reg, decoded by the generator's one reg decoder."""
     cells = be_cells(data, f"{path}/reg")
     step = acells + scells
     if step == 0 or len(cells) % step:
         raise ProbeError(f"{path}/reg: {len(cells)} cells do not split into "
                          f"<{acells} address, {scells} size> pairs")
-
-    def number(chunk: Iterable[int]) -> int:
-        value = 0
-        for cell in chunk:
-            value = (value << 32) | cell
-        return value
-
-    return tuple((number(cells[i:i + acells]), number(cells[i + acells:i + step]))
-                 for i in range(0, len(cells), step))
+    return tuple((span.base, span.size) for span in decode_reg(list(cells), (acells, scells)))
 
 
 def _remoteproc(dt: Mapping[str, Mapping[str, bytes]]) -> RemoteprocNode | None:
