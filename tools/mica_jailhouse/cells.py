@@ -35,10 +35,10 @@ from .jailhouse.raw import (
     RawSystem,
 )
 from .model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
+from .outputs import file_stem, root_stem
 from .units import PAGE
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
-VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
 # platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
 # (it picks 1 on QEMU virt). With a fixed domain the driver adds
 # linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
@@ -87,20 +87,24 @@ def pl011_console(span: Span) -> Console:
 
 def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str, Memory]]:
     """state table, RW section, one output section per peer: what Jailhouse expects at
-    shmem_regions_start. Only the owner may write its output section."""
+    shmem_regions_start. Only the owner may write its output section; a section of size 0
+    (no RW section, no output) is an empty entry."""
     dev_id = link.peers.index(peer)
-    shared = MemFlag(0) if root else MemFlag.ROOTSHARED
+    shared = MemFlag.ROOTSHARED if not root or link.root_shared else MemFlag(0)
+    offset = link.guest_offset(peer)
     label = f"IVSHMEM {link.key} ({bdf_text(link.bdf)}, protocol {link.protocol:#06x})"
-    out = [
-        (f"{label}: state table", _identity(link.state_table.span, R | shared)),
-        (f"{label}: read/write section", _identity(link.rw.span, R | W | shared)),
-    ]
-    for i, (section, owner) in enumerate(zip(link.outputs, link.peers, strict=True)):
-        flags = (R | W if i == dev_id else R) | shared
-        if section.span.size == 0:
-            out.append((f"{label}: output section of {owner} (none)", Memory(0, 0, 0, 0)))
+    sections = [("state table", link.state_table.span, R),
+                ("read/write section", link.rw.span, R | W)]
+    sections += [(f"output section of {owner or f'peer {i}'}", section.span,
+                  R | W if i == dev_id else R)
+                 for i, (section, owner) in enumerate(zip(link.outputs, link.peers, strict=True))]
+    out = []
+    for what, span, flags in sections:
+        if span.size == 0:
+            out.append((f"{label}: {what} (none)", Memory(0, 0, 0, 0)))
         else:
-            out.append((f"{label}: output section of {owner}", _identity(section.span, flags)))
+            out.append((f"{label}: {what}",
+                        Memory(span.base, span.base + offset, span.size, int(flags | shared))))
     return out
 
 
@@ -110,7 +114,7 @@ def _identity(span: Span, flags: int) -> Memory:
 
 def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevice:
     return PciDevice(
-        type=PciType.IVSHMEM, iommu=0, domain=VPCI_DOMAIN, bdf=link.bdf,
+        type=PciType.IVSHMEM, iommu=0, domain=link.domain(peer), bdf=link.bdf,
         bar_mask=INTX_BAR_MASK, caps_start=0, num_caps=0, num_msi_vectors=0,
         msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
         msix_address=0, shmem_regions_start=regions_start,
@@ -200,7 +204,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         root_cell=cell,
     )
     return CellPlan(
-        stem=f"{system.name}-root",
+        stem=root_stem(system.name),
         config=config,
         memory_comments=tuple(c for c, _ in regions),
         irqchip_comments=("GIC: every SPI of the first 128 (cells take theirs at create)",),
@@ -264,7 +268,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         pci_devices=tuple(d for _, d in pci),
     )
     return CellPlan(
-        stem=cell.name,
+        stem=file_stem(cell.name),
         config=RawNonRootCell(revision=rev, architecture=architecture(rev), cell=raw),
         memory_comments=tuple(c for c, _ in regions),
         irqchip_comments=tuple(chip_comments),

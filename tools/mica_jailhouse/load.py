@@ -317,6 +317,9 @@ def build(doc: Document) -> System:
                 where=w((*p, "dma_pool")),
             )
         out_size = to_int(lk.get("output_size", 0))
+        domain = lk.get("domain", {})
+        if isinstance(domain, int):
+            domain = {peer: domain for peer in lk["peers"] if peer is not None}
         links.append(
             IvshmemLink(
                 key=key,
@@ -329,17 +332,20 @@ def build(doc: Document) -> System:
                 ),
                 rw=rw,
                 outputs=tuple(
-                    Region(f"ivshmem {key} output section of {peer}", span,
+                    Region(f"ivshmem {key} output section of {peer or f'peer {i}'}", span,
                            w((*p, "output_size")))
-                    for peer, span in zip(
+                    for i, (peer, span) in enumerate(zip(
                         lk["peers"], derive.output_sections(rw.span, out_size, len(lk["peers"])),
                         strict=True,
-                    )
+                    ))
                 ),
                 dma_pool=pool,
                 where=w(p),
                 peers_where=w((*p, "peers")),
                 bdf_where=w((*p, "bdf")),
+                domains=tuple(sorted(domain.items())),
+                guest=tuple(sorted((peer, to_int(v)) for peer, v in lk.get("guest", {}).items())),
+                root_shared=lk.get("root_shared", False),
             )
         )
     return System(

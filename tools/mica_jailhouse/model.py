@@ -128,22 +128,45 @@ class DmaPool:
     where: Where
 
 
+VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
+
+
 @dataclass(frozen=True)
 class IvshmemLink:
     key: str
     protocol: int
     bdf: int
-    peers: tuple[str, ...]
+    #: One entry per peer id; None: a peer id no cell of this system takes (one-ended link).
+    peers: tuple[str | None, ...]
     state_table: Region
-    rw: Region
+    rw: Region  # size 0: no RW section (ivshmem-net)
     outputs: tuple[Region, ...]  # one per peer, may be empty (size 0)
     dma_pool: DmaPool | None
     where: Where
     peers_where: Where
     bdf_where: Where = field(default=Where(""))
+    #: PCI domain of the device, by peer; peers not named: VPCI_DOMAIN.
+    domains: tuple[tuple[str, int], ...] = ()
+    #: Guest address of the state table, by peer; peers not named: identity.
+    guest: tuple[tuple[str, int], ...] = ()
+    #: The root cell maps the sections with JAILHOUSE_MEM_ROOTSHARED too.
+    root_shared: bool = False
 
     def regions(self) -> tuple[Region, ...]:
-        return (self.state_table, self.rw, *[o for o in self.outputs if o.span.size])
+        return (self.state_table, *[r for r in (self.rw, *self.outputs) if r.span.size])
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The peers that are cells of this system, in peer-id order."""
+        return tuple(p for p in self.peers if p is not None)
+
+    def domain(self, peer: str) -> int:
+        return dict(self.domains).get(peer, VPCI_DOMAIN)
+
+    def guest_offset(self, peer: str) -> int:
+        """Guest address minus physical address of the link's sections in ``peer``."""
+        base = dict(self.guest).get(peer)
+        return 0 if base is None else base - self.state_table.span.base
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ def check_links(system: System) -> list[Diagnostic]:
     known = {c.key for c in system.cells}
     for link in system.ivshmem:
         seen: set[str] = set()
-        for peer in link.peers:
+        for peer in link.members:
             if peer != LINUX and peer not in known:
                 names = ", ".join([LINUX, *sorted(known)])
                 diags.append(
