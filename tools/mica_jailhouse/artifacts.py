@@ -15,7 +15,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from . import cells, derive, dtb, evidence, mica, outputs, qemu
 from .checks import has_errors
 from .checks.cross import check_artifacts
-from .diagnostics import InvalidSystem, UserError
+from .diagnostics import Diagnostic, InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
 from .fsutil import read_input, replace_folder
@@ -66,7 +66,7 @@ def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
         ("QB_MACHINE", f"-machine {argv[argv.index('-M') + 1]}"),
         ("QB_CPU", f"-cpu {argv[argv.index('-cpu') + 1]}"),
         ("QB_SMP", f"-smp {argv[argv.index('-smp') + 1]}"),
-        ("QB_MEM", f"-m {system.board.ram.size // MiB}"),
+        ("QB_MEM", f"-m {derive.ram_size(system) // MiB}"),
         ("QB_DTB", dtb_name),
         ("QB_KERNEL_CMDLINE_APPEND", " ".join(derive.kernel_cmdline(system))),
     ]
@@ -91,7 +91,7 @@ def described_set(system: System, revision: int | None = None,
     if derive.remoteproc_client(system) is not None:
         rp = (by_label[derive.REMOTEPROC_POOL_LABEL], by_label[derive.REMOTEPROC_CLIENT_LABEL])
     dtb_name = outputs.output_name(system.board.name, FEATURE)
-    dt = evidence.DtView(dtb_name, system.board.cpus, (system.board.ram,), reservations, rp,
+    dt = evidence.DtView(dtb_name, system.board.cpus, system.board.banks, reservations, rp,
                          derive.gicr_span(system, FEATURE), "smc")
     cmd = evidence.parse_cmdline(" ".join(derive.kernel_cmdline(system)))
     opts = Options(revision=revision, cell_dir=cell_dir)
@@ -130,6 +130,12 @@ def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int
 
 
 def generate(system: System, opts: Options | None = None) -> list[Artifact]:
+    return generate_noting(system, opts)[0]
+
+
+def generate_noting(system: System,
+                    opts: Options | None = None) -> tuple[list[Artifact], list[Diagnostic]]:
+    """The artifact set, and the warnings about the base tree it was built on."""
     opts = opts or Options()
     source = PurePath(system.file).name
     tree = dtb.build(system, FEATURE, opts.base_dtb, opts.base_name)
@@ -151,16 +157,17 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
                                 mica_conf(system, cell, plan, opts).encode()))
     out.append(Artifact("cmdline", "cmdline.txt",
                         (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))
-    machine = [*qemu.machine_argv(system, FEATURE), "-dtb", dtb_name]
-    qemu_args = {"machine": machine, "append": derive.kernel_cmdline(system),
-                 "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
-    out.append(Artifact("qemu_args", "qemu-args.json",
-                        (json.dumps(qemu_args, indent=2) + "\n").encode()))
-    out.append(Artifact("qemuboot", "qemuboot.conf", render(
-        "qemuboot.conf.j2", system=system.name, source=source,
-        variables=qemuboot_variables(system, dtb_name)).encode()))
+    if system.board.qemu is not None:
+        machine = [*qemu.machine_argv(system, FEATURE), "-dtb", dtb_name]
+        qemu_args = {"machine": machine, "append": derive.kernel_cmdline(system),
+                     "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
+        out.append(Artifact("qemu_args", "qemu-args.json",
+                            (json.dumps(qemu_args, indent=2) + "\n").encode()))
+        out.append(Artifact("qemuboot", "qemuboot.conf", render(
+            "qemuboot.conf.j2", system=system.name, source=source,
+            variables=qemuboot_variables(system, dtb_name)).encode()))
     _cross_check(out, plans, opts.revision or system.hypervisor.revision)
-    return out
+    return out, list(tree.diagnostics)
 
 
 LIST_ROLES = {"cells_c", "mica_conf"}

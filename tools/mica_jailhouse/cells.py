@@ -34,7 +34,7 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
+from .model import LINUX, Cell, IvshmemLink, Span, System, Uart, bdf_text
 from .outputs import file_stem, root_stem
 from .units import PAGE
 
@@ -80,9 +80,27 @@ def ivshmem_irq(vpci_irq_base: int, bdf: int) -> int:
     return 32 + vpci_irq_base + ((bdf >> 3) & 3)
 
 
-def pl011_console(span: Span) -> Console:
-    return Console(span.base, span.size, ConType.TYPE_PL011,
-                   ConFlag.ACCESS_MMIO | ConFlag.REGDIST_4)
+def con_type(name: str) -> ConType:
+    """``board.uart.type`` ('pl011', '8250', 'imx_lpuart', ...) as JAILHOUSE_CON_TYPE_*."""
+    return ConType[f"TYPE_{name.upper()}"]
+
+
+def console(uart: Uart) -> Console:
+    """A Jailhouse console for a UART: MMIO, registers 4 bytes apart unless an 8250 says
+    reg_shift 0 (Jailhouse's 8250 driver then uses 8-bit accesses 1 byte apart)."""
+    flags = ConFlag.ACCESS_MMIO
+    if uart.type != "8250" or uart.reg_shift == 2:
+        flags |= ConFlag.REGDIST_4
+    return Console(uart.span.base, uart.span.size, con_type(uart.type), flags)
+
+
+def uart_region_flags(uart: Uart) -> MemFlag:
+    """MMIO flags of a cell's UART region. A UART smaller than a page is a sub-page
+    region, which Jailhouse traps and lets through only at the widths the flags allow."""
+    flags = R | W | MemFlag.IO
+    if uart.span.base % PAGE or uart.span.size % PAGE:
+        flags |= MemFlag.IO_8 | (MemFlag.IO_32 if uart.reg_width == 32 else MemFlag(0))
+    return flags
 
 
 def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str, Memory]]:
@@ -123,6 +141,13 @@ def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevi
     )
 
 
+def root_irqs(gic_irqs: int) -> set[int] | None:
+    """Every SPI the distributor has, for the root cell (None: the first 128, one chip)."""
+    if gic_irqs <= 32 + PINS_PER_CHIP:
+        return None
+    return set(range(32, gic_irqs))
+
+
 def irqchips(gicd: int, irqs: set[int] | None) -> list[Irqchip]:
     """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root)."""
     if irqs is None:
@@ -153,7 +178,10 @@ def root_ram(system: System) -> list[Span]:
     holes = [system.hypervisor.memory.span]
     for link in system.ivshmem:
         holes += [r.span for r in link.regions()]
-    return derive.subtract(system.board.ram, sorted(holes))
+    out: list[Span] = []
+    for bank in system.board.banks:
+        out += derive.subtract(bank, sorted(holes))
+    return out
 
 
 def root_plan(system: System, revision: int | None = None) -> CellPlan:
@@ -174,32 +202,47 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
                         _identity(window.span, R | W | MemFlag.IO)))
     for span in root_ram(system):
         regions.append((f"RAM {span}", _identity(span, R | W | X)))
-    regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
+    if b.pci is not None:
+        regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
+    spis = root_irqs(b.gic.irqs)
+    chips = irqchips(b.gic.distributor.base, spis)
+    chip_comments: tuple[str, ...] = ("GIC: every SPI of the first 128 (cells take theirs at "
+                                      "create)",)
+    if spis is not None:
+        chip_comments = tuple(
+            f"GIC: SPIs {c.pin_base}..{min(c.pin_base + PINS_PER_CHIP, b.gic.irqs) - 1} "
+            "(cells take theirs at create)" for c in chips)
     cell = RawCell(
         name=system.name,
         cpu_set_size=8,
         cpus=tuple(range(b.cpus)),
         vpci_irq_base=system.linux.vpci_irq_base,
         memory_regions=tuple(m for _, m in regions),
-        irqchips=tuple(irqchips(b.gic.distributor.base, None)),
+        irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
     )
+    gic = b.gic
+    v2 = {name: span.base for name, span in (("gicc_base", gic.cpu_interface),
+                                             ("gich_base", gic.hypervisor_interface),
+                                             ("gicv_base", gic.virtual_cpu_interface))
+          if span is not None}
     config = RawSystem(
         revision=rev,
         architecture=architecture(rev),
         flags=SysFlag.VIRTUAL_DEBUG_CONSOLE,
         hypervisor_memory=Memory(system.hypervisor.memory.span.base, 0,
                                  system.hypervisor.memory.span.size, 0),
-        debug_console=pl011_console(b.uart.span),
+        debug_console=console(system.hypervisor.debug_console(b)),
         platform=Platform(
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
             pci_mmconfig_end_bus=0,
             pci_is_virtual=1,
             pci_domain=PLATFORM_PCI_DOMAIN_ANY,
             iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
-            arm=ArmPlatform(maintenance_irq=b.gic.maintenance_irq, gic_version=b.gic.version,
-                            gicd_base=b.gic.distributor.base, gicc_base=0, gich_base=0,
-                            gicv_base=0, gicr_base=b.gic.redistributor_base),
+            arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,
+                            gicd_base=gic.distributor.base, gicc_base=v2.get("gicc_base", 0),
+                            gich_base=v2.get("gich_base", 0), gicv_base=v2.get("gicv_base", 0),
+                            gicr_base=gic.redistributor_base),
         ),
         root_cell=cell,
     )
@@ -207,7 +250,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         stem=root_stem(system.name),
         config=config,
         memory_comments=tuple(c for c, _ in regions),
-        irqchip_comments=("GIC: every SPI of the first 128 (cells take theirs at create)",),
+        irqchip_comments=chip_comments,
         pci_comments=tuple(c for c, _ in pci),
     )
 
@@ -238,7 +281,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
                     _ivshmem_device(link, cell.key, start)))
     if cell.console == "uart":
         regions.append(("UART (shared with the root cell)",
-                        _identity(b.uart.span, R | W | MemFlag.IO | MemFlag.ROOTSHARED)))
+                        _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
     for m in cell.memory:
         flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE
         if m.shared:
@@ -262,7 +305,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         flags=int(cell_flags),
         vpci_irq_base=cell.vpci_irq_base,
         cpu_reset_address=cell.reset_address,
-        console=pl011_console(b.uart.span) if cell.console == "uart" else Console(0, 0, 0, 0),
+        console=console(b.uart) if cell.console == "uart" else Console(0, 0, 0, 0),
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),

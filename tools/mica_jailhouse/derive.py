@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from . import mica
 from .diagnostics import UserError
 from .geometry import SpanIndex
-from .model import LINUX, Cell, CellMemory, IvshmemLink, Span, System
+from .model import LINUX, Cell, CellMemory, IvshmemLink, QemuMachine, Span, System
 from .units import PAGE, MiB, kernel_mem
 
 FEATURES = ("jailhouse",)
@@ -122,6 +122,10 @@ def subtract(span: Span, holes: list[Span]) -> list[Span]:
 def reservations(system: System) -> list[Reservation]:
     """The /reserved-memory children, in address order."""
     out: list[Reservation] = []
+    hv = system.hypervisor
+    if hv.no_map:
+        out.append(Reservation(node="jailhouse", label="jailhouse_memory",
+                               span=hv.memory.span, no_map=True))
     client = remoteproc_client(system)
     primary_mem = client_memory(client) if client is not None else None
     for cell in system.cells:
@@ -188,32 +192,68 @@ def must_not_be_linux_ram(system: System) -> list[tuple[str, Span]]:
     return out
 
 
+def ram_below(banks: tuple[Span, ...], address: int) -> int:
+    """Bytes of RAM below ``address``: what arm64's ``mem=`` counts (memblock keeps the
+    first ``mem=`` bytes of RAM in address order, no-map ranges included)."""
+    return sum(max(0, min(bank.end, address) - bank.base) for bank in banks
+               if bank.base < address)
+
+
+def ram_limit(banks: tuple[Span, ...], mem: int) -> int:
+    """The address where ``mem=`` bytes of RAM, counted in address order, end."""
+    left = mem
+    for bank in banks:
+        if left <= bank.size:
+            return bank.base + left
+        left -= bank.size
+    return banks[-1].end
+
+
 def linux_mem(system: System) -> int | None:
-    """The mem= limit in bytes from RAM base, or None if Linux may use all RAM.
+    """The mem= limit in bytes of RAM, or None if Linux may use all RAM.
 
     Derived when not given: RAM up to the first range Linux must not own that
     the device tree does not reserve with no-map, rounded down to 1 MiB.
     """
     if system.linux.mem is not None:
         return system.linux.mem
-    ram = system.board.ram
+    banks = system.board.banks
     reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).inside_one
-    limit = ram.end
+    limit = banks[-1].end
     for _name, span in must_not_be_linux_ram(system):
-        if not ram.overlaps(span):
+        if not any(bank.overlaps(span) for bank in banks):
             continue
         if reserved(span):
             continue
-        limit = min(limit, max(span.base, ram.base))
-    if limit >= ram.end:
+        limit = min(limit, max(span.base, banks[0].base))
+    if limit >= banks[-1].end:
         return None
-    return ((limit - ram.base) // MiB) * MiB
+    return (ram_below(banks, limit) // MiB) * MiB
+
+
+def linux_banks(system: System) -> list[Span]:
+    """The RAM Linux gets under mem=, as pieces of the banks."""
+    mem = linux_mem(system)
+    banks = system.board.banks
+    if mem is None:
+        return list(banks)
+    limit = ram_limit(banks, mem)
+    return [Span(b.base, min(b.end, limit) - b.base) for b in banks if b.base < limit]
 
 
 def linux_ram(system: System) -> Span:
-    mem = linux_mem(system)
-    ram = system.board.ram
-    return Span(ram.base, ram.size if mem is None else min(mem, ram.size))
+    """From the start of RAM to where Linux's RAM ends (one bank: Linux's RAM)."""
+    pieces = linux_banks(system) or [Span(system.board.banks[0].base, 0)]
+    return Span(pieces[0].base, pieces[-1].end - pieces[0].base)
+
+
+def unused_ram(system: System) -> list[Span]:
+    """RAM that neither Linux (under mem=) nor the hypervisor, a cell or a link owns."""
+    owned = linux_banks(system) + [span for _name, span in must_not_be_linux_ram(system)]
+    left: list[Span] = []
+    for bank in system.board.banks:
+        left += subtract(bank, sorted(owned))
+    return left
 
 
 def kernel_cmdline(system: System) -> list[str]:
@@ -230,26 +270,40 @@ def check_feature(feature: str | None) -> None:
         raise UserError(f"unknown feature '{feature}' (known features: {', '.join(FEATURES)})")
 
 
+def qemu_machine(system: System) -> QemuMachine:
+    """The board's QEMU machine; a board without ``board.qemu`` is refused."""
+    q = system.board.qemu
+    if q is None:
+        raise UserError(f"{system.board.where}: board '{system.board.name}' has no "
+                        "board.qemu: it is real hardware, QEMU cannot run it")
+    return q
+
+
 def machine_options(system: System, feature: str | None) -> list[str]:
     """The -M value as a list: machine type, then key=value options."""
-    q = system.board.qemu
+    q = qemu_machine(system)
     opts = [q.machine] + [f"{k}={v}" for k, v in q.options]
     if feature == "jailhouse":
         opts += [f"{k}={v}" for k, v in q.jailhouse_options]
     return opts
 
 
+def ram_size(system: System) -> int:
+    return sum(bank.size for bank in system.board.banks)
+
+
 def qemu_ram_arg(system: System) -> str:
-    return kernel_mem(system.board.ram.size)
+    return kernel_mem(ram_size(system))
 
 
 def gicr_span(system: System, feature: str | None) -> Span | None:
     """The trimmed redistributor range for Jailhouse (None: leave QEMU's).
 
     QEMU's virt GICR node spans room for 123 CPUs and covers Jailhouse's
-    virtual PCI host at pci_mmconfig_base; Linux then refuses that host.
+    virtual PCI host at pci_mmconfig_base; Linux then refuses that host. A vendor
+    tree's GIC node is the hardware's and stays as it is.
     """
-    if feature != "jailhouse":
+    if feature != "jailhouse" or system.board.qemu is None:
         return None
     return system.board.gic.redistributors(system.board.cpus)
 

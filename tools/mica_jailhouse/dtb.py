@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import derive, external, qemu
-from .diagnostics import Diagnostic, InvalidSystem, Where, error
-from .dtread import address_cells, decode_reg, parse
+from .diagnostics import Diagnostic, InvalidSystem, Severity, UserError, Where, error, warning
+from .dtread import NotTranslatable, address_cells, memory_nodes, parse, reg, string
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
-from .model import Span, System
+from .model import Board, Gic, Span, System
+from .units import hx
 
 
 def base_info(tree: Any) -> BaseInfo:
@@ -29,50 +30,96 @@ def base_info(tree: Any) -> BaseInfo:
     return BaseInfo(root_cells=root)
 
 
+def _check_memory(b: Board, tree: Any, name: str) -> list[Diagnostic]:
+    here = Where(name)
+    nodes = memory_nodes(tree)
+    ram = [span for _path, spans in nodes for span in spans if span.size]
+    if nodes and not ram:
+        # The Raspberry Pi's firmware (and U-Boot on many boards) writes the memory node's
+        # reg at boot; the DTB file holds <0 0 0>. Only the description knows the RAM.
+        paths = ", ".join(path for path, _spans in nodes)
+        return [warning(b.ram_where if b.ram_where.file else b.where,
+                        f"{paths} in {name} has no size: the boot firmware fills it in, so "
+                        "board.ram is taken from the description, unchecked",
+                        "make sure board.ram lists the RAM the firmware reports", also=[here])]
+    missing = [bank for bank in b.banks if not any(span.contains(bank) for span in ram)]
+    if missing:
+        have = ", ".join(str(s) for s in ram) or "none"
+        return [error(b.where, f"board.ram {', '.join(map(str, missing))} is not RAM in {name} "
+                      f"(memory: {have})", "fix board.ram" + (" (QEMU: -m)" if b.qemu else ""),
+                      also=[here])]
+    return []
+
+
+def _gic_expected(gic: Gic) -> list[tuple[str, Span | None]]:
+    if gic.version == 2:
+        return [("GICD", gic.distributor), ("GICC", gic.cpu_interface),
+                ("GICH", gic.hypervisor_interface), ("GICV", gic.virtual_cpu_interface)]
+    return [("GICD", gic.distributor), ("GICR", None)]
+
+
+def _check_gic(b: Board, tree: Any, name: str) -> list[Diagnostic]:
+    gic = b.gic
+    here = Where(name)
+    if not tree.exist_node(gic.dt_path):
+        return [error(gic.where, f"{name} has no node {gic.dt_path}",
+                      "set board.gic.dt_path to the GIC node's path")]
+    try:
+        spans = reg(tree, gic.dt_path)
+    except NotTranslatable as exc:
+        return [error(gic.where, f"{name}: {exc}", "fix the DTB or board.gic.dt_path")]
+    expected = _gic_expected(gic)
+    said = ", ".join(f"{label} {span}" if span else f"{label} at {hx(gic.redistributor_base)}"
+                     for label, span in expected)
+    ok = len(spans) >= len(expected) and all(
+        spans[i] == span if span is not None else spans[i].base == gic.redistributor_base
+        for i, (_label, span) in enumerate(expected))
+    if not ok:
+        return [error(gic.where, f"GIC in {name} is {', '.join(map(str, spans)) or 'no reg'}, "
+                      f"description says {said}", "fix board.gic", also=[here])]
+    gicr = gic.redistributors(b.cpus)
+    if gicr is not None and spans[1].size < gicr.size:
+        return [error(gic.where, f"GICR in {name} {spans[1]} is too small for "
+                      f"{b.cpus} CPUs of {gic.redistributor_stride:#x} each",
+                      "fix board.gic.redistributor.stride", also=[here])]
+    return []
+
+
+def _check_psci(b: Board, tree: Any, name: str) -> list[Diagnostic]:
+    here = Where(name)
+    method = string(tree, "/psci", "method")
+    if not tree.exist_node("/psci"):
+        if b.psci == "firmware":
+            return []
+        return [error(b.where, f"{name} has no /psci node: Jailhouse takes CPUs from Linux "
+                      "through PSCI (method 'smc')",
+                      "boot with firmware that provides PSCI and a DTB that says so; if the "
+                      "firmware adds /psci at boot (TF-A on the Raspberry Pi 4), set "
+                      "board.psci: firmware", also=[here])]
+    if method != "smc":
+        where = b.qemu.where if b.qemu is not None else b.where
+        hint = ("QEMU: add virtualization=on to board.qemu.jailhouse_options" if b.qemu
+                else "boot Linux at EL2 with firmware whose PSCI is reached by smc (TF-A)")
+        return [error(where, f"PSCI method in {name} is '{method or 'none'}', Jailhouse needs "
+                      "'smc'", hint, also=[here])]
+    return []
+
+
 def check_base(system: System, feature: str | None, tree: Any, name: str) -> list[Diagnostic]:
     """Does the base tree describe the board of the system description?"""
     diags: list[Diagnostic] = []
     b = system.board
     here = Where(name)
-    cells = address_cells(tree, "/", (2, 1))
     cpus = [n for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@")] \
         if tree.exist_node("/cpus") else []
     if len(cpus) != b.cpus:
         diags.append(error(b.where, f"board.cpus is {b.cpus} but {name} has {len(cpus)} CPU nodes",
-                           "make board.cpus match the hardware (QEMU: -smp)", also=[here]))
-    ram: list[Span] = []
-    for node in tree.root.nodes:
-        dtype = node.get_property("device_type")
-        if dtype is not None and dtype.value == "memory":
-            reg = node.get_property("reg")
-            ram += decode_reg(list(reg.data), cells) if reg is not None else []
-    if not any(span.contains(b.ram) for span in ram):
-        have = ", ".join(str(s) for s in ram) or "none"
-        diags.append(error(b.where, f"board.ram {b.ram} is not RAM in {name} (memory: {have})",
-                           "fix board.ram (QEMU: -m)", also=[here]))
-    gic = b.gic
-    if not tree.exist_node(gic.dt_path):
-        diags.append(error(gic.where, f"{name} has no node {gic.dt_path}",
-                           "set board.gic.dt_path to the GIC node's path"))
-    else:
-        reg = tree.get_node(gic.dt_path).get_property("reg")
-        spans = decode_reg(list(reg.data), cells) if reg is not None else []
-        if len(spans) < 2 or spans[0] != gic.distributor or \
-                spans[1].base != gic.redistributor_base:
-            diags.append(error(gic.where, f"GIC in {name} is {', '.join(map(str, spans))}, "
-                               f"description says GICD {gic.distributor} and GICR at "
-                               f"{gic.redistributor_base:#x}", "fix board.gic", also=[here]))
-        elif spans[1].size < gic.redistributors(b.cpus).size:
-            diags.append(error(gic.where, f"GICR in {name} {spans[1]} is too small for "
-                               f"{b.cpus} CPUs of {gic.redistributor_stride:#x} each",
-                               "fix board.gic.redistributor.stride", also=[here]))
-    if feature == "jailhouse" and tree.exist_node("/psci"):
-        method = tree.get_property("method", "/psci")
-        if method is None or method.value != "smc":
-            got = method.value if method is not None else "none"
-            diags.append(error(b.qemu.where, f"PSCI method in {name} is '{got}', Jailhouse needs "
-                               "'smc'", "QEMU: add virtualization=on to board.qemu."
-                               "jailhouse_options", also=[here]))
+                           "make board.cpus match the hardware" + (" (QEMU: -smp)" if b.qemu
+                                                                    else ""), also=[here]))
+    diags += _check_memory(b, tree, name)
+    diags += _check_gic(b, tree, name)
+    if feature == "jailhouse":
+        diags += _check_psci(b, tree, name)
     return diags
 
 
@@ -82,16 +129,21 @@ class DeviceTree:
     dts: str  # banner + dtc's decompilation of ``dtb``
     overlay: bytes
     overlay_source: str
+    diagnostics: tuple[Diagnostic, ...] = ()  # warnings about the base tree
 
 
 def build(system: System, feature: str | None, base_dtb: bytes | None = None,
           base_name: str = "QEMU's device tree") -> DeviceTree:
     """Build the full DTB and the overlay; raise InvalidSystem on a mismatch."""
     derive.check_feature(feature)
+    if base_dtb is None and system.board.qemu is None:
+        raise UserError(f"{system.board.where}: board '{system.board.name}' is real hardware "
+                        "(no board.qemu): give its DTB with --base-dtb (the kernel's, e.g. "
+                        "bcm2711-rpi-4-b.dtb)")
     base = base_dtb if base_dtb is not None else qemu.base_dtb(system, feature)
     tree = parse(base, base_name)
     diags = check_base(system, feature, tree, base_name)
-    if diags:
+    if any(d.severity is Severity.ERROR for d in diags):
         raise InvalidSystem(diags)
     info = base_info(tree)
     source = external.dtc_decompile(base) + our_block(system, feature, info)
@@ -99,7 +151,8 @@ def build(system: System, feature: str | None, base_dtb: bytes | None = None,
     ovl_src = overlay_source(system, feature, info)
     overlay = external.dtc_compile(ovl_src)
     dts = banner(system, "Linux device tree") + external.dtc_decompile(dtb)
-    return DeviceTree(dtb=dtb, dts=dts, overlay=overlay, overlay_source=ovl_src)
+    return DeviceTree(dtb=dtb, dts=dts, overlay=overlay, overlay_source=ovl_src,
+                      diagnostics=tuple(diags))
 
 
 __all__ = ["DeviceTree", "build"]

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import UserError, Where
-from .dtread import MAX_DTB_BYTES, address_cells, decode_reg, parse
+from .dtread import (
+    MAX_DTB_BYTES,
+    NotTranslatable,
+    compatible_nodes,
+    memory_nodes,
+    parse,
+    reg,
+)
 from .fsutil import read_input, read_text
 from .geometry import Span
 from .jailhouse import cellfile
@@ -93,31 +100,29 @@ def read_cell(path: Path) -> CellFile:
 
 def dt_view(blob: bytes, name: str) -> DtView:
     tree: Any = parse(blob, name)
-    root_cells = address_cells(tree, "/", (2, 1))
     cpus = 0
     if tree.exist_node("/cpus"):
         cpus = sum(1 for n in tree.get_node("/cpus").nodes if n.name.startswith("cpu@"))
-    memory: list[Span] = []
+    memory = [span for _path, spans in memory_nodes(tree) for span in spans if span.size]
     gicr = None
-    for node in tree.root.nodes:
-        dtype = node.get_property("device_type")
-        reg = node.get_property("reg")
-        if dtype is not None and dtype.value == "memory" and reg is not None:
-            memory += decode_reg(list(reg.data), root_cells)
-        compat = node.get_property("compatible")
-        if compat is not None and "arm,gic-v3" in list(compat.data) and reg is not None:
-            spans = decode_reg(list(reg.data), root_cells)
-            gicr = spans[1] if len(spans) > 1 else None
+    for path in compatible_nodes(tree, "arm,gic-v3")[:1]:
+        try:
+            spans = reg(tree, path)
+        except NotTranslatable as exc:
+            raise UserError(f"{name}: {exc}") from None
+        gicr = spans[1] if len(spans) > 1 else None
     reservations: list[DtReservation] = []
     if tree.exist_node("/reserved-memory"):
-        rm_cells = address_cells(tree, "/reserved-memory", root_cells)
         for node in tree.get_node("/reserved-memory").nodes:
-            reg = node.get_property("reg")
             compat = node.get_property("compatible")
             ph = node.get_property("phandle")
+            try:
+                spans = reg(tree, f"/reserved-memory/{node.name}")
+            except NotTranslatable as exc:
+                raise UserError(f"{name}: {exc}") from None
             reservations.append(DtReservation(
                 name=node.name,
-                spans=tuple(decode_reg(list(reg.data), rm_cells)) if reg is not None else (),
+                spans=tuple(spans),
                 no_map=node.exist_property("no-map"),
                 compatible=tuple(compat.data) if compat is not None else (),
                 phandle=ph.value if ph is not None else None,

@@ -41,6 +41,7 @@ DEFAULT_REVISION = 13  # what openEuler's Jailhouse and MICA's micad expect
 DEFAULT_ROOT_VPCI_IRQ_BASE = 96
 DEFAULT_CELL_VPCI_IRQ_BASE = 108
 DEFAULT_COMM_REGION = 0x80000000
+DEFAULT_GIC_IRQS = 160  # the root cell gets the first 128 SPIs unless board.gic.irqs says more
 
 #: The description format this tool writes about (``version:``), and the oldest it still
 #: reads unchanged. A description names the version it is written for; outside this range
@@ -211,36 +212,56 @@ def parse_bdf(value: int | str) -> int:
     return (int(bus, 16) << 8) | (int(dev, 16) << 3) | int(fn)
 
 
-def build(doc: Document) -> System:
-    d = doc.data
-    w = doc.where
-    b = d["board"]
-    g = b["gic"]
-    gic = Gic(
+def _uart(doc: Document, path: YamlPath) -> Uart:
+    u = _get(doc.data, path)
+    return Uart(u["type"], Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
+                u.get("irq_owner", LINUX), doc.where(path),
+                reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
+
+
+def _gic(doc: Document) -> Gic:
+    g = doc.data["board"]["gic"]
+    p: YamlPath = ("board", "gic")
+    opt = {key: _span(doc, (*p, key)) for key in
+           ("cpu_interface", "hypervisor_interface", "virtual_cpu_interface") if key in g}
+    rd = g.get("redistributor", {})
+    return Gic(
         version=g["version"],
         dt_path=g["dt_path"],
-        distributor=_span(doc, ("board", "gic", "distributor")),
-        redistributor_base=to_int(g["redistributor"]["base"]),
-        redistributor_stride=to_int(g["redistributor"]["stride"]),
+        distributor=_span(doc, (*p, "distributor")),
+        redistributor_base=to_int(rd.get("base", 0)),
+        redistributor_stride=to_int(rd.get("stride", 0)),
         maintenance_irq=g["maintenance_irq"],
-        where=w(("board", "gic")),
+        where=doc.where(p),
+        irqs=g.get("irqs", DEFAULT_GIC_IRQS),
+        **opt,
     )
-    u = b["uart"]
-    board = Board(
+
+
+def _banks(doc: Document) -> tuple[Span, ...]:
+    ram = doc.data["board"]["ram"]
+    if isinstance(ram, dict):
+        return (_span(doc, ("board", "ram")),)
+    return tuple(_span(doc, ("board", "ram", i)) for i in range(len(ram)))
+
+
+def _board(doc: Document) -> Board:
+    b = doc.data["board"]
+    w = doc.where
+    q = b.get("qemu")
+    return Board(
         name=b["name"],
         cpus=b["cpus"],
-        ram=_span(doc, ("board", "ram")),
-        gic=gic,
-        uart=Uart(
-            u["type"], Span(to_int(u["base"]), to_int(u["size"])), u["irq"],
-            u.get("irq_owner", LINUX), w(("board", "uart")),
-        ),
-        pci=Pci(_span(doc, ("board", "pci", "ecam")), w(("board", "pci"))),
-        qemu=QemuMachine(
-            machine=b["qemu"]["machine"],
-            cpu=b["qemu"]["cpu"],
-            options=_options(b["qemu"].get("options")),
-            jailhouse_options=_options(b["qemu"].get("jailhouse_options")),
+        banks=_banks(doc),
+        gic=_gic(doc),
+        uart=_uart(doc, ("board", "uart")),
+        pci=Pci(_span(doc, ("board", "pci", "ecam")), w(("board", "pci")))
+        if "pci" in b else None,
+        qemu=None if q is None else QemuMachine(
+            machine=q["machine"],
+            cpu=q["cpu"],
+            options=_options(q.get("options")),
+            jailhouse_options=_options(q.get("jailhouse_options")),
             where=w(("board", "qemu")),
         ),
         mmio=tuple(
@@ -249,7 +270,16 @@ def build(doc: Document) -> System:
             for i in range(len(b.get("mmio", [])))
         ),
         where=w(("board",)),
+        ram_where=w(("board", "ram")),
+        mmio_given="mmio" in b,
+        psci=b.get("psci", "dt"),
     )
+
+
+def build(doc: Document) -> System:
+    d = doc.data
+    w = doc.where
+    board = _board(doc)
     hv = Hypervisor(
         memory=Region(
             "hypervisor memory",
@@ -259,6 +289,8 @@ def build(doc: Document) -> System:
         pci_mmconfig_base=to_int(d["hypervisor"]["pci_mmconfig_base"]),
         revision=d["hypervisor"].get("revision", DEFAULT_REVISION),
         where=w(("hypervisor",)),
+        console=_uart(doc, ("hypervisor", "console")) if "console" in d["hypervisor"] else None,
+        no_map=d["hypervisor"]["memory"].get("no_map", False),
     )
     mem = d["linux"].get("mem")
     linux = Linux(

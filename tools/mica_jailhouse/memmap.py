@@ -147,11 +147,11 @@ MemNote = Callable[[Span], tuple[str, ...]]
 
 def _mem_notes(system: System) -> MemNote:
     """Where a RAM range lies relative to mem= (nothing when Linux has all RAM)."""
-    ram, linux = system.board.ram, derive.linux_ram(system)
+    banks, linux = system.board.banks, derive.linux_ram(system)
     limited = derive.linux_mem(system) is not None
 
     def note(span: Span) -> tuple[str, ...]:
-        if not limited or not ram.overlaps(span):
+        if not limited or not any(bank.overlaps(span) for bank in banks):
             return ()
         if linux.contains(span):
             return ("below mem=",)
@@ -174,23 +174,29 @@ def _board_rows(system: System, plans: Sequence[cells.CellPlan],
     assert isinstance(root, RawSystem)
     gicd_users = [who for who, plan in zip(_plan_owners(system, plans), plans, strict=True)
                   if any(c.address == b.gic.distributor.base for c in plan.cell.irqchips)]
-    gicr = derive.gicr_span(system, "jailhouse")
-    assert gicr is not None
+    gicr = derive.gicr_span(system, "jailhouse") or b.gic.redistributors(b.cpus)
     uart_notes = [f"IRQ {b.uart.irq} to {b.uart.irq_owner}"]
     if root.debug_console.address == b.uart.span.base:
         uart_notes.append("Jailhouse debug console")
-    return [
-        Row(b.ram, "RAM (board.ram)", "RAM", BOARD, BOARD),
-        Row(b.gic.distributor, "GIC distributor", "GIC distributor", BOARD, BOARD,
-            regions.mapped(b.gic.distributor),
-            (f"irqchip of {', '.join(gicd_users)}",) if gicd_users else ()),
-        Row(gicr, f"GIC redistributors ({b.cpus} CPUs)", "GIC redistributors", BOARD, BOARD,
-            regions.mapped(gicr), ("DT reg trimmed to these (-f jailhouse)",)),
-        Row(b.uart.span, f"UART {b.uart.type}", f"UART {b.uart.type}", BOARD, BOARD,
-            regions.mapped(b.uart.span), tuple(uart_notes)),
-        Row(b.pci.ecam, "PCI ECAM (physical PCI host)", "PCI ECAM", BOARD, BOARD,
-            regions.mapped(b.pci.ecam)),
-    ]
+    several = len(b.banks) > 1
+    rows = [Row(bank, f"RAM bank {i} (board.ram)" if several else "RAM (board.ram)", "RAM",
+                BOARD, BOARD) for i, bank in enumerate(b.banks)]
+    rows.append(Row(b.gic.distributor, "GIC distributor", "GIC distributor", BOARD, BOARD,
+                    regions.mapped(b.gic.distributor),
+                    (f"irqchip of {', '.join(gicd_users)}",) if gicd_users else ()))
+    if gicr is not None:
+        trimmed = ("DT reg trimmed to these (-f jailhouse)",) \
+            if derive.gicr_span(system, "jailhouse") else ()
+        rows.append(Row(gicr, f"GIC redistributors ({b.cpus} CPUs)", "GIC redistributors",
+                        BOARD, BOARD, regions.mapped(gicr), trimmed))
+    for name, span in b.gic.v2_interfaces():
+        rows.append(Row(span, f"GIC {name}", f"GIC {name}", BOARD, BOARD, regions.mapped(span)))
+    rows.append(Row(b.uart.span, f"UART {b.uart.type}", f"UART {b.uart.type}", BOARD, BOARD,
+                    regions.mapped(b.uart.span), tuple(uart_notes)))
+    if b.pci is not None:
+        rows.append(Row(b.pci.ecam, "PCI ECAM (physical PCI host)", "PCI ECAM", BOARD, BOARD,
+                        regions.mapped(b.pci.ecam)))
+    return rows
 
 
 def _linux_rows(system: System, note: MemNote) -> list[Row]:

@@ -19,26 +19,53 @@ __all__ = ["LINUX", "Span", "bdf_text"]  # Span, bdf_text: from geometry, for th
 
 @dataclass(frozen=True)
 class Gic:
+    """The interrupt controller. GICv3: distributor and one redistributor frame per CPU;
+    GICv2: distributor, CPU interface (GICC), hypervisor (GICH) and virtual CPU (GICV)
+    interfaces."""
+
     version: int
     dt_path: str
     distributor: Span
-    redistributor_base: int
-    redistributor_stride: int
+    redistributor_base: int  # GICv3 only (0 for GICv2)
+    redistributor_stride: int  # GICv3 only (0 for GICv2)
     maintenance_irq: int
     where: Where
+    cpu_interface: Span | None = None  # GICv2 only, like the three below
+    hypervisor_interface: Span | None = None
+    virtual_cpu_interface: Span | None = None
+    irqs: int = 160  # interrupt IDs the distributor has (SGIs and PPIs included)
 
-    def redistributors(self, cpus: int) -> Span:
-        """The GICR frames of the CPUs present (QEMU reserves room for 123)."""
+    def redistributors(self, cpus: int) -> Span | None:
+        """The GICR frames of the CPUs present (QEMU reserves room for 123); None on GICv2."""
+        if self.version != 3:
+            return None
         return Span(self.redistributor_base, self.redistributor_stride * cpus)
+
+    def v2_interfaces(self) -> tuple[tuple[str, Span], ...]:
+        """GICv2's CPU, hypervisor and virtual CPU interfaces, in their reg order."""
+        out = []
+        for name, span in (("CPU interface", self.cpu_interface),
+                           ("hypervisor interface", self.hypervisor_interface),
+                           ("virtual CPU interface", self.virtual_cpu_interface)):
+            if span is not None:
+                out.append((name, span))
+        return tuple(out)
 
 
 @dataclass(frozen=True)
 class Uart:
+    """A serial port: Linux's console (``board.uart``) or the hypervisor's debug console.
+
+    ``type`` is the lower-case name of a ``JAILHOUSE_CON_TYPE_*``; ``reg_shift`` and
+    ``reg_width`` (bits) matter to 8250-style ports only."""
+
     type: str
     span: Span
     irq: int
     irq_owner: str  # "linux" or a cell key
     where: Where
+    reg_shift: int = 2
+    reg_width: int = 32
 
 
 @dataclass(frozen=True)
@@ -60,13 +87,21 @@ class QemuMachine:
 class Board:
     name: str
     cpus: int
-    ram: Span
+    banks: tuple[Span, ...]  # RAM banks in address order (board.ram: one or a list)
     gic: Gic
     uart: Uart
-    pci: Pci
-    qemu: QemuMachine
+    pci: Pci | None  # None: no physical PCI host to hand to the root cell
+    qemu: QemuMachine | None  # None: real hardware, no QEMU machine
     mmio: tuple[Region, ...]  # device windows the root cell may access
     where: Where
+    ram_where: Where = field(default=Where(""))
+    mmio_given: bool = True  # board.mmio present in the description (even if empty)
+    psci: str = "dt"  # "dt": the base DTB has /psci; "firmware": boot firmware adds it
+
+    @property
+    def ram(self) -> Span:
+        """From the first bank's base to the last bank's end (one bank: the bank)."""
+        return Span(self.banks[0].base, self.banks[-1].end - self.banks[0].base)
 
 
 @dataclass(frozen=True)
@@ -84,6 +119,11 @@ class Hypervisor:
     pci_mmconfig_base: int
     revision: int  # Jailhouse config revision (13 or 14)
     where: Where
+    console: Uart | None = None  # the debug console; None: board.uart
+    no_map: bool = False  # reserve the hypervisor memory in the Linux DTB with no-map
+
+    def debug_console(self, board: Board) -> Uart:
+        return self.console if self.console is not None else board.uart
 
 
 @dataclass(frozen=True)

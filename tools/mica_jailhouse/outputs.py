@@ -40,10 +40,11 @@ def output_files(system: System) -> list[tuple[str, str, Where]]:
     out = [(f"{stem}{ext}", "the Linux device tree" + (" overlay" if "o" in ext else ""), board)
            for ext in (".dtb", ".dts", ".dtbo", ".dtso")]
     fixed = system.where
-    out += [("cmdline.txt", "the kernel command line", fixed),
-            ("qemu-args.json", "the QEMU arguments", fixed),
-            ("qemuboot.conf", "runqemu's settings", fixed),
-            (MANIFEST, "the manifest", fixed)]
+    out += [("cmdline.txt", "the kernel command line", fixed)]
+    if system.board.qemu is not None:
+        out += [("qemu-args.json", "the QEMU arguments", fixed),
+                ("qemuboot.conf", "runqemu's settings", fixed)]
+    out.append((MANIFEST, "the manifest", fixed))
     out.append((f"{root_stem(system.name)}.c", "the root cell", system.where))
     for cell in system.cells:
         stem = file_stem(cell.name)

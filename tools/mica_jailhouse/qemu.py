@@ -17,7 +17,7 @@ def machine_argv(system: System, feature: str | None) -> list[str]:
     return [
         "qemu-system-aarch64",
         "-M", ",".join(derive.machine_options(system, feature)),
-        "-cpu", b.qemu.cpu,
+        "-cpu", derive.qemu_machine(system).cpu,
         "-smp", str(b.cpus),
         "-m", derive.qemu_ram_arg(system),
     ]

@@ -10,14 +10,18 @@ from collections.abc import Callable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import System
-from . import cpus, limits, links, memory, pci_scan
+from . import board, cpus, limits, links, memory, pci_scan
 
 Check = Callable[[System], list[Diagnostic]]
 
 SYSTEM_CHECKS: tuple[Check, ...] = (
     limits.check_limits,
+    board.check_gic,
+    board.check_consoles,
+    board.check_mmio,
     limits.check_output_names,
     memory.check_alignment,
+    memory.check_banks,
     memory.check_inside_ram,
     memory.check_overlaps,
     memory.check_linux_ram,

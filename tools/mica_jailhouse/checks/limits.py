@@ -17,10 +17,19 @@ GICR_FRAME = 0x10000  # GICv3 redistributor frames are 64 KiB each
 
 def _spans(system: System) -> Iterator[tuple[str, Span, Where]]:
     b = system.board
-    yield "board.ram", b.ram, b.where
+    for i, bank in enumerate(b.banks):
+        if len(b.banks) == 1:
+            yield "board.ram", bank, b.where
+        else:
+            yield f"board.ram[{i}]", bank, b.ram_where
     yield "GIC distributor", b.gic.distributor, b.gic.where
+    for name, span in b.gic.v2_interfaces():
+        yield f"GIC {name}", span, b.gic.where
     yield "UART", b.uart.span, b.uart.where
-    yield "PCI ECAM", b.pci.ecam, b.pci.where
+    if system.hypervisor.console is not None:
+        yield "hypervisor.console", system.hypervisor.console.span, system.hypervisor.console.where
+    if b.pci is not None:
+        yield "PCI ECAM", b.pci.ecam, b.pci.where
     for region in b.mmio:
         yield region.name, region.span, region.where
     yield "hypervisor memory", system.hypervisor.memory.span, system.hypervisor.memory.where
@@ -62,7 +71,7 @@ def check_limits(system: System) -> list[Diagnostic]:
                            "give the size of RAM Linux may use, or omit mem to derive it"))
     gic = system.board.gic
     stride = gic.redistributor_stride
-    if stride == 0 or stride % GICR_FRAME or stride >= LIMIT:
+    if gic.version == 3 and (stride == 0 or stride % GICR_FRAME or stride >= LIMIT):
         diags.append(error(gic.where, f"board.gic.redistributor.stride {hx(stride)} is not a "
                            "non-zero multiple of 64 KiB",
                            "GICv3: 0x20000 (128K) per CPU; GICv4: 0x40000"))

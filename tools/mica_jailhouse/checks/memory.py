@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from ..derive import default_dma_pool, linux_mem, linux_ram, reservations
-from ..diagnostics import Diagnostic, error
+from itertools import pairwise
+
+from ..derive import (
+    default_dma_pool,
+    linux_mem,
+    linux_ram,
+    ram_below,
+    ram_size,
+    reservations,
+    unused_ram,
+)
+from ..diagnostics import Diagnostic, error, warning
 from ..geometry import SpanIndex
 from ..model import System
-from ..units import PAGE, hx, kernel_mem
+from ..units import PAGE, human, hx, kernel_mem
 from .regions import Declared, declared
 from .sweep import overlapping
 
@@ -34,16 +44,31 @@ def check_alignment(system: System) -> list[Diagnostic]:
 
 
 def check_inside_ram(system: System) -> list[Diagnostic]:
-    ram = system.board.ram
+    banks = system.board.banks
+    if len(banks) == 1:
+        ram = f"RAM {banks[0]}"
+    else:
+        ram = "RAM (banks " + ", ".join(f"{hx(b.base)}-{hx(b.last)}" for b in banks) + ")"
     return [
         error(
             d.where,
-            f"{d.what} {d.span} lies outside RAM {ram}",
+            f"{d.what} {d.span} lies outside {ram}",
             "move it into board.ram or fix board.ram",
             also=[system.board.where],
         )
         for d in declared(system)
-        if d.span.size and not ram.contains(d.span)
+        if d.span.size and not any(bank.contains(d.span) for bank in banks)
+    ]
+
+
+def check_banks(system: System) -> list[Diagnostic]:
+    """RAM banks come in address order and do not overlap (mem= counts them in order)."""
+    banks = system.board.banks
+    return [
+        error(system.board.ram_where, f"RAM bank {i + 1} {b} does not start after bank {i} "
+              f"{a} ends", "list the banks in address order, without overlaps")
+        for i, (a, b) in enumerate(pairwise(banks))
+        if b.base < a.end
     ]
 
 
@@ -79,14 +104,14 @@ def check_overlaps(system: System) -> list[Diagnostic]:
 
 def check_linux_ram(system: System) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    ram = system.board.ram
+    total = ram_size(system)
     mem = linux_mem(system)
     where = system.linux.where
-    if mem is not None and mem > ram.size:
+    if mem is not None and mem > total:
         diags.append(
             error(
                 where,
-                f"mem={kernel_mem(mem)} is larger than RAM ({kernel_mem(ram.size)})",
+                f"mem={kernel_mem(mem)} is larger than RAM ({kernel_mem(total)})",
                 "lower linux.mem",
             )
         )
@@ -96,17 +121,34 @@ def check_linux_ram(system: System) -> list[Diagnostic]:
     owned = linux_ram(system)
     reserved = SpanIndex(r.span for r in reservations(system) if r.no_map).inside_one
 
-    limit = f"mem={kernel_mem(owned.size)} gives Linux {hx(owned.base)}-{hx(owned.last)}"
+    given = kernel_mem(mem) if mem is not None else kernel_mem(total)
+    limit = f"mem={given} gives Linux {hx(owned.base)}-{hx(owned.last)}"
     hv = system.hypervisor.memory
-    if owned.overlaps(hv.span):
+    if owned.overlaps(hv.span) and not system.hypervisor.no_map:
         diags.append(
             error(
                 where,
                 f"{limit}, which swallows hypervisor memory {hv.span}",
-                f"lower linux.mem to at most {kernel_mem(hv.span.base - ram.base)}",
+                f"lower linux.mem to at most "
+                f"{kernel_mem(ram_below(system.board.banks, hv.span.base))}, or set "
+                "hypervisor.memory.no_map: true",
                 also=[hv.where],
             )
         )
+    if system.linux.mem is None and mem is not None:
+        unused = unused_ram(system)
+        if unused:
+            pieces = ", ".join(f"{hx(s.base)}-{hx(s.last)}" for s in unused)
+            diags.append(
+                warning(
+                    where,
+                    f"the derived mem={kernel_mem(mem)} leaves {human(sum(s.size for s in unused))}"
+                    f" of RAM to nobody ({pieces}): Linux stops below the first range it must "
+                    "not own that the DTB does not reserve with no-map",
+                    "reserve that range with no-map (hypervisor.memory.no_map: true) so that "
+                    "Linux keeps the RAM above it, or give linux.mem",
+                )
+            )
     for cell in system.cells:
         for m in cell.memory:
             if owned.overlaps(m.span) and not reserved(m.span):

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
         base_name = str(args.base_dtb)
     tree = dtb.build(system, args.feature, base, base_name)
+    print_diags(tree.diagnostics)
     out: Path = args.output or Path(outputs.output_name(system.board.name, args.feature))
     if args.overlay:
         if args.output is None:

@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
     opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
                              firmware_dir=args.firmware_dir, base_dtb=base,
                              base_name=str(args.base_dtb or "QEMU's device tree"))
-    items = artifacts.generate(system, opts)
+    items, notes = artifacts.generate_noting(system, opts)
+    print_diags(notes)
+    diags = [*diags, *notes]
     revision = args.revision or system.hypervisor.revision
     written = artifacts.write(system, items, args.output, revision)
     print(f"{system.file}: {summary(diags)}; {len(written)} files written to {args.output}")

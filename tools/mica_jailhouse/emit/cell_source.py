@@ -123,8 +123,10 @@ def render_cell(system: System, plan: CellPlan) -> str:
             pci_is_virtual=cfg.platform.pci_is_virtual,
             pci_domain="-1" if cfg.platform.pci_domain == 0xFFFF else cfg.platform.pci_domain,
             gic_version=arm.gic_version,
-            gicd_base=f"0x{arm.gicd_base:08x}",
-            gicr_base=f"0x{arm.gicr_base:08x}",
+            gic_bases=[(field, f"0x{value:08x}") for field, value in (
+                ("gicd_base", arm.gicd_base), ("gicc_base", arm.gicc_base),
+                ("gich_base", arm.gich_base), ("gicv_base", arm.gicv_base),
+                ("gicr_base", arm.gicr_base)) if value or field == "gicd_base"],
             maintenance_irq=arm.maintenance_irq,
         )
         return render("jailhouse/root-cell.c.j2", **context)
