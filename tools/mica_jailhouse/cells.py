@@ -8,7 +8,7 @@ emitter prints above each entry. The C templates only format these plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import derive
 from .jailhouse.abi import (
@@ -39,12 +39,6 @@ from .outputs import file_stem, root_stem
 from .units import PAGE
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
-# platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
-# (it picks 1 on QEMU virt). With a fixed domain the driver adds
-# linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
-# (ida_free warning), so a second `jailhouse enable` gets no ivshmem device
-# ("Scanning root bridge failed", -ENOSPC) until reboot. Tested on QEMU.
-PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
 PINS_PER_CHIP = 128  # one jailhouse_irqchip covers pin_base .. pin_base + 127
 INTX_BAR_MASK = (0xFFFFF000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX
 
@@ -237,7 +231,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
             pci_mmconfig_end_bus=0,
             pci_is_virtual=1,
-            pci_domain=PLATFORM_PCI_DOMAIN_ANY,
+            pci_domain=system.hypervisor.pci_domain,
             iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
             arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,
                             gicd_base=gic.distributor.base, gicc_base=v2.get("gicc_base", 0),
@@ -263,6 +257,8 @@ def client_irqs(system: System, cell: Cell) -> dict[int, str]:
     for link in system.ivshmem:
         if cell.key in link.peers:
             irqs[ivshmem_irq(cell.vpci_irq_base, link.bdf)] = f"IVSHMEM {link.key}"
+    for irq in cell.irqs:
+        irqs.setdefault(irq, "IRQ")
     return irqs
 
 
@@ -283,7 +279,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         regions.append(("UART (shared with the root cell)",
                         _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
     for m in cell.memory:
-        flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE
+        flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
             flags |= MemFlag.ROOTSHARED
         regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
@@ -296,8 +292,13 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         mine = sorted(i for i in irqs if chip.pin_base <= i < chip.pin_base + PINS_PER_CHIP)
         chip_comments.append("GIC: " + ", ".join(f"{irqs[i]} {i}" for i in mine))
     cell_flags = CellFlag.PASSIVE_COMMREG
-    if cell.console == "uart":
+    if cell.console == "uart" if cell.virtual_console is None else cell.virtual_console:
         cell_flags |= CellFlag.VIRTUAL_CONSOLE_PERMITTED
+    cell_console = Console(0, 0, 0, 0)
+    if cell.console == "uart":
+        cell_console = console(b.uart)
+        if cell.console_size is not None:
+            cell_console = replace(cell_console, size=cell.console_size)
     raw = RawCell(
         name=cell.name,
         cpu_set_size=8,
@@ -305,7 +306,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         flags=int(cell_flags),
         vpci_irq_base=cell.vpci_irq_base,
         cpu_reset_address=cell.reset_address,
-        console=console(b.uart) if cell.console == "uart" else Console(0, 0, 0, 0),
+        console=cell_console,
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),

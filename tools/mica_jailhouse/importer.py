@@ -20,20 +20,23 @@ from pathlib import PurePath
 from typing import Any
 
 from . import mica
-from .cells import irq_pins, plans
+from .cells import irq_pins, ivshmem_irq, plans
 from .diagnostics import UserError
 from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
-from .jailhouse.abi import ConType, MemFlag, PciType
-from .jailhouse.raw import Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
+from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
+from .jailhouse.raw import Console, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
-from .model import LINUX, VPCI_DOMAIN, Span, bdf_text
+from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, bdf_text
 from .source import parse_yaml
-from .units import hx, kernel_mem
+from .units import PAGE, hx, kernel_mem
 
 FOUR_GIB = 1 << 32
+QEMU_VIRT_GICD = 0x08000000  # a root cell with QEMU virt's GIC and PL011 gets board.qemu
+QEMU_VIRT_UART = 0x09000000
+QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt's, assumed
 ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
 NAME_BYTES = 31
@@ -164,46 +167,34 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
     ram_like = [e for e in root_entries if not e.is_io and not e.empty and e.index not in shm_idx]
     hv = Span(cfg.hypervisor_memory.phys_start, cfg.hypervisor_memory.size)
     if arts.dtb is not None and arts.dtb.memory:
-        ram = arts.dtb.memory[0]
+        banks = list(arts.dtb.memory)
         ram_note = f"   # from {arts.dtb.name}"
     else:
-        spans = [e.phys for e in ram_like] + [hv]
-        base = min(s.base for s in spans)
-        ram = Span(base, max(s.end for s in spans) - base)
-        ram_note = "   # assumed: root RAM and hypervisor memory, end to end"
+        shm = [e.phys for e in root_entries if e.index in shm_idx and not e.empty]
+        banks = _runs([e.phys for e in ram_like] + [hv] + shm)
+        ram_note = "   # assumed: root RAM, hypervisor and ivshmem memory, end to end"
     ecam = [e for e in io if e.phys.base >= FOUR_GIB and e.phys.size == ECAM_SIZE
             and e.phys.base % ECAM_SIZE == 0][:1]
     mmio = [e for e in io if e not in ecam]
-    cells = []
-    uart_owner = LINUX
-    for cf in arts.clients:
-        assert isinstance(cf.config, RawNonRootCell)
-        c = cf.config.cell
-        idx = _ivshmem_indices(cf)
-        es = entries(cf)
-        private = [e for e in es if not e.empty and not e.is_io and not e.is_comm
-                   and e.index not in idx]
-        comm = [e for e in es if e.is_comm]
-        memory = [
-            dict(name="ram" if i == 0 else f"ram{i}", base=hx(e.mem.phys_start),
-                 size=hx(e.mem.size),
-                 virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "",
-                 shared=bool(e.mem.flags & MemFlag.ROOTSHARED))
-            for i, e in enumerate(private)
-        ]
-        if not memory:
-            notes.append(f"{cf.name}: no RAM of its own; 'ram' below is a placeholder")
-            memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(0x1000),
-                           virt="", shared=False)]
-        console = "uart" if c.console.type == ConType.TYPE_PL011 else "null"
-        if 33 in irq_pins(c.irqchips):
-            uart_owner = keys[id(cf)]
-        cells.append(dict(
-            key=keys[id(cf)], name=_name(c.name),
-            cpus=", ".join(map(str, c.cpus)), memory=memory,
-            reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
-            comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
-            console=console, firmware=f"{_key(c.name, set())}.elf"))
+    con = cfg.debug_console
+    uart_type = ConType(con.type).name.removeprefix("TYPE_").lower() \
+        if con.type in ConType._value2member_map_ else "pl011"
+    uart_extra = ""
+    if uart_type == "8250" and not con.flags & ConFlag.REGDIST_4:
+        uart_extra = ", reg_shift: 0, reg_width: 8"
+    chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
+    top_pin = max(irq_pins(rc.irqchips), default=159) + 1
+    gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
+    arm = plat.arm
+    qemu_virt = arm.gicd_base == QEMU_VIRT_GICD and con.address == QEMU_VIRT_UART
+    gic = dict(version=arm.gic_version, dt_path=f"/intc@{arm.gicd_base:x}",
+               gicd=hx(arm.gicd_base), gicd_size="64K" if arm.gic_version == 3 else "4K",
+               gicr=hx(arm.gicr_base), gicc=hx(arm.gicc_base), gich=hx(arm.gich_base),
+               gicv=hx(arm.gicv_base), maintenance_irq=arm.maintenance_irq,
+               irqs=gic_irqs if gic_irqs > 160 else "")
+    with_uart = [cf for cf in arts.clients if QEMU_VIRT_UART_IRQ in irq_pins(cf.cell.irqchips)]
+    uart_owner = keys[id(with_uart[0])] if len(with_uart) == 1 else LINUX
+    cells = [_cell(cf, keys[id(cf)], con, links, uart_owner, notes) for cf in arts.clients]
     link_keys: set[str] = set()
     link_entries = [
         _link_entry(lk, _key("rpmsg" if lk.protocol == mica.RPMSG_PROTOCOL
@@ -215,22 +206,76 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
     system_name = _name(name or rc.name)
     return render(
         "system.yaml.j2", sources=sources, name=system_name,
-        board_name=_key(system_name, set()),
-        cpus=len(rc.cpus), ram_base=hx(ram.base), ram_size=kernel_mem(ram.size),
-        ram_note=ram_note, gic_version=plat.arm.gic_version,
-        gicd=hx(plat.arm.gicd_base), gicd_unit=f"{plat.arm.gicd_base:x}",
-        gicr=hx(plat.arm.gicr_base), maintenance_irq=plat.arm.maintenance_irq,
-        uart_base=hx(cfg.debug_console.address),
-        uart_size=hx(cfg.debug_console.size or 0x1000), uart_owner=uart_owner,
+        board_name=_key(system_name, set()), cpus=len(rc.cpus),
+        banks=[dict(base=hx(b.base), size=kernel_mem(b.size)) for b in banks],
+        ram_note=ram_note, gic=gic,
+        uart=dict(type=uart_type, base=hx(con.address), size=hx(con.size or PAGE),
+                  irq=QEMU_VIRT_UART_IRQ, owner=uart_owner, extra=uart_extra),
         mmio=[dict(base=hx(e.mem.phys_start), size=hx(e.mem.size)) for e in mmio],
-        ecam_base=hx(ecam[0].mem.phys_start) if ecam else hx(0x4010000000),
-        ecam_size=hx(ecam[0].mem.size) if ecam else "256M",
-        ecam_note="" if ecam else "   # assumed: QEMU virt's",
+        ecam=dict(base=hx(ecam[0].mem.phys_start), size=hx(ecam[0].mem.size)) if ecam else None,
+        qemu=qemu_virt,
         hv_base=hx(hv.base), hv_size=kernel_mem(hv.size),
         mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
+        pci_domain="" if plat.pci_domain == PLATFORM_PCI_DOMAIN_ANY else plat.pci_domain,
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
         cells=cells, links=link_entries,
     )
+
+
+def _runs(spans: list[Span]) -> list[Span]:
+    """Adjacent or overlapping spans merged, in address order."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: s.base):
+        if out and s.base <= out[-1].end:
+            last = out.pop()
+            out.append(Span(last.base, max(last.end, s.end) - last.base))
+        else:
+            out.append(s)
+    return out
+
+
+DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
+    MemFlag.LOADABLE
+RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
+
+
+def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: str,
+          notes: list[str]) -> dict[str, Any]:
+    c = cf.cell
+    idx = _ivshmem_indices(cf)
+    es = entries(cf)
+    private = [e for e in es if not e.empty and not e.is_io and not e.is_comm
+               and e.index not in idx]
+    comm = [e for e in es if e.is_comm]
+    memory = []
+    for i, e in enumerate(private):
+        flags = MemFlag(e.mem.flags) & ~MemFlag.ROOTSHARED
+        memory.append(dict(
+            name="ram" if i == 0 else f"ram{i}", base=hx(e.mem.phys_start), size=hx(e.mem.size),
+            virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "",
+            shared=bool(e.mem.flags & MemFlag.ROOTSHARED),
+            flags="" if flags == DEFAULT_RAM_FLAGS else ", ".join(
+                n for n in RAM_FLAGS if flags & MemFlag[n.upper()])))
+    if not memory:
+        notes.append(f"{cf.name}: no RAM of its own; 'ram' below is a placeholder")
+        memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(PAGE),
+                       virt="", shared=False, flags="")]
+    uart = bool(c.console.type) and c.console.type == con.type
+    derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
+               if any(m[1] is cf for m in lk.members.values())}
+    if uart_owner == key:
+        derived.add(QEMU_VIRT_UART_IRQ)
+    permitted = bool(c.flags & CellFlag.VIRTUAL_CONSOLE_PERMITTED)
+    return dict(
+        key=key, name=_name(c.name),
+        cpus=", ".join(map(str, c.cpus)), memory=memory,
+        reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
+        comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
+        console="uart" if uart else "null",
+        console_size=hx(c.console.size) if uart and c.console.size != (con.size or PAGE) else "",
+        virtual_console="" if permitted == uart else str(permitted).lower(),
+        irqs=", ".join(map(str, sorted(irq_pins(c.irqchips) - derived))),
+        firmware=f"{_key(c.name, set())}.elf")
 
 
 def _ivshmem_indices(cf: CellFile) -> set[int]:

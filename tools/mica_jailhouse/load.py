@@ -17,6 +17,7 @@ import jsonschema
 from . import derive
 from .boards import REPO, builtin_path
 from .diagnostics import Diagnostic, InvalidSystem, UserError, error
+from .jailhouse.abi import MemFlag
 from .model import (
     LINUX,
     Board,
@@ -276,6 +277,11 @@ def _board(doc: Document) -> Board:
     )
 
 
+def _mem_flags(names: list[str]) -> int:
+    """``[read, write]`` as JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE."""
+    return int(sum(MemFlag[n.upper()] for n in set(names)))
+
+
 def build(doc: Document) -> System:
     d = doc.data
     w = doc.where
@@ -291,6 +297,7 @@ def build(doc: Document) -> System:
         where=w(("hypervisor",)),
         console=_uart(doc, ("hypervisor", "console")) if "console" in d["hypervisor"] else None,
         no_map=d["hypervisor"]["memory"].get("no_map", False),
+        pci_domain=d["hypervisor"].get("pci_domain", 0xFFFF),
     )
     mem = d["linux"].get("mem")
     linux = Linux(
@@ -310,6 +317,7 @@ def build(doc: Document) -> System:
                 no_map=m.get("no_map", True),
                 shared=m.get("shared", False),
                 where=w((*p, "memory", i)),
+                flags=None if "flags" not in m else _mem_flags(m["flags"]),
             )
             for i, m in enumerate(c["memory"])
         )
@@ -329,6 +337,9 @@ def build(doc: Document) -> System:
                 reset_where=w((*p, "reset_address")),
                 comm_where=w((*p, "comm_region")),
                 cpus_where=tuple(w((*p, "cpus", i)) for i in range(len(c["cpus"]))),
+                irqs=tuple(c.get("irqs", ())),
+                virtual_console=c.get("virtual_console"),
+                console_size=to_int(c["console_size"]) if "console_size" in c else None,
             )
         )
 

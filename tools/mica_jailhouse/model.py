@@ -113,6 +113,14 @@ class Region:
     where: Where
 
 
+# platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
+# (it picks 1 on QEMU virt). With a fixed domain the driver adds
+# linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
+# (ida_free warning), so a second `jailhouse enable` gets no ivshmem device
+# ("Scanning root bridge failed", -ENOSPC) until reboot. Tested on QEMU.
+PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
+
+
 @dataclass(frozen=True)
 class Hypervisor:
     memory: Region
@@ -121,6 +129,7 @@ class Hypervisor:
     where: Where
     console: Uart | None = None  # the debug console; None: board.uart
     no_map: bool = False  # reserve the hypervisor memory in the Linux DTB with no-map
+    pci_domain: int = PLATFORM_PCI_DOMAIN_ANY  # platform_info.pci_domain
 
     def debug_console(self, board: Board) -> Uart:
         return self.console if self.console is not None else board.uart
@@ -141,6 +150,8 @@ class CellMemory:
     no_map: bool  # reserve it in the Linux device tree with no-map
     shared: bool  # may overlap other regions declared shared
     where: Where
+    #: Jailhouse JAILHOUSE_MEM_* flags; None: read, write, execute, DMA, loadable.
+    flags: int | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,9 @@ class Cell:
     reset_where: Where
     comm_where: Where
     cpus_where: tuple[Where, ...] = field(default=())
+    irqs: tuple[int, ...] = ()  # interrupts the cell takes besides the UART's and its links'
+    virtual_console: bool | None = None  # None: with console 'uart'
+    console_size: int | None = None  # .console.size; None: the UART's
 
 
 @dataclass(frozen=True)
