@@ -40,6 +40,8 @@ QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt'
 ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
 NAME_BYTES = 31
+#: Keys of imported links, by protocol: MICA's RPMsg, Jailhouse's virtual Ethernet
+LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
     cells = [_cell(cf, keys[id(cf)], con, links, uart_owner, notes) for cf in arts.clients]
     link_keys: set[str] = set()
     link_entries = [
-        _link_entry(lk, _key("rpmsg" if lk.protocol == mica.RPMSG_PROTOCOL
-                             else f"link{i}", link_keys), arts)
-        for i, lk in enumerate(links)
+        _link_entry(lk, _key(LINK_KEYS.get(lk.protocol, "link"), link_keys), arts)
+        for lk in links
     ]
     mem = arts.cmdline.mem if arts.cmdline else None
     sources = ", ".join(c.name for c in arts.cells) + (f", {arts.dtb.name}" if arts.dtb else "")

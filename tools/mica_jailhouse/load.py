@@ -161,6 +161,8 @@ def _plain(err: jsonschema.ValidationError) -> str:
     if err.validator == "maxLength" and isinstance(err.instance, str):
         return (f"{err.instance!r} is {len(err.instance)} characters long, "
                 f"at most {err.validator_value}")
+    if err.validator == "contains" and isinstance(err.instance, list):
+        return "all entries are null"
     if err.validator == "pattern":
         return f"{err.instance!r} has an invalid form (expected {err.validator_value})"
     return str(err.message)

@@ -27,6 +27,12 @@ def check_links(system: System) -> list[Diagnostic]:
                     error(link.peers_where, f"ivshmem {link.key}: peer '{peer}' listed twice")
                 )
             seen.add(peer)
+        for what, named in (("guest", link.guest), ("domain", link.domains)):
+            for peer, _ in named:
+                if peer not in link.members:
+                    diags.append(error(
+                        link.where, f"ivshmem {link.key}: {what} names '{peer}', not a peer "
+                        "of this link", f"peers: {', '.join(link.members)}"))
         if link.dma_pool is not None and link.protocol != mica.RPMSG_PROTOCOL:
             diags.append(
                 error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "
