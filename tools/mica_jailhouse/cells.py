@@ -41,6 +41,8 @@ from .units import PAGE
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
 PINS_PER_CHIP = 128  # one jailhouse_irqchip covers pin_base .. pin_base + 127
 INTX_BAR_MASK = (0xFFFFF000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX
+INTX_64K_BAR_MASK = (0xFFFF0000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX_64K
+BAR_MASKS = {"intx": INTX_BAR_MASK, "intx_64k": INTX_64K_BAR_MASK}
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def _identity(span: Span, flags: int) -> Memory:
 def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevice:
     return PciDevice(
         type=PciType.IVSHMEM, iommu=0, domain=link.domain(peer), bdf=link.bdf,
-        bar_mask=INTX_BAR_MASK, caps_start=0, num_caps=0, num_msi_vectors=0,
+        bar_mask=BAR_MASKS[link.bar_mask], caps_start=0, num_caps=0, num_msi_vectors=0,
         msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
         msix_address=0, shmem_regions_start=regions_start,
         shmem_dev_id=link.peers.index(peer), shmem_peers=len(link.peers),
@@ -278,6 +280,11 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     if cell.console == "uart":
         regions.append(("UART (shared with the root cell)",
                         _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
+    own = cell.own_console
+    if own is not None:
+        flags = uart_region_flags(own.uart) | (MemFlag.ROOTSHARED if own.shared else MemFlag(0))
+        regions.append((f"UART of the cell ({own.uart.type})",
+                        Memory(own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
     for m in cell.memory:
         flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
@@ -297,8 +304,11 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     cell_console = Console(0, 0, 0, 0)
     if cell.console == "uart":
         cell_console = console(b.uart)
-        if cell.console_size is not None:
-            cell_console = replace(cell_console, size=cell.console_size)
+    if own is not None:
+        cell_console = replace(console(own.uart), address=own.virt, divider=own.divider,
+                               clock_reg=own.clock_reg, gate_nr=own.gate_nr)
+    if cell_console.type and cell.console_size is not None:
+        cell_console = replace(cell_console, size=cell.console_size)
     raw = RawCell(
         name=cell.name,
         cpu_set_size=8,

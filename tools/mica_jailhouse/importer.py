@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
 from . import mica
-from .cells import irq_pins, ivshmem_irq, plans
-from .diagnostics import UserError
+from .cells import BAR_MASKS, irq_pins, ivshmem_irq, plans, uart_region_flags
+from .cells import console as board_console
+from .diagnostics import UserError, Where
 from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
@@ -29,7 +30,7 @@ from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
 from .jailhouse.raw import Console, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
-from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, bdf_text
+from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
 from .source import parse_yaml
 from .units import PAGE, hx, kernel_mem
 
@@ -134,6 +135,7 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     guest = {k: shm[0].virt_start for k, _, _, shm in link.members.values()
              if shm[0].virt_start != shm[0].phys_start}
     root = [shm for k, _, _, shm in link.members.values() if k == LINUX]
+    first = next(iter(link.members.values()))[2]
     rpmsg = link.protocol == mica.RPMSG_PROTOCOL
     rw_span = _span_of(rw) if rw.size else Span(state.phys_start + state.size, 0)
     return dict(
@@ -147,6 +149,8 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
         domain=domain,
         guest=", ".join(f"{yaml_scalar(k)}: {hx(v)}" for k, v in guest.items()),
         root_shared=bool(root and root[0][0].flags & MemFlag.ROOTSHARED),
+        bar_mask=next((name for name, mask in BAR_MASKS.items()
+                       if mask == first.bar_mask and name != "intx"), ""),
         dma_pool=_dma_pool(arts, _span_of(rw)) if rpmsg and LINUX in peers and rw.size else "",
     )
 
@@ -179,11 +183,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
             and e.phys.base % ECAM_SIZE == 0][:1]
     mmio = [e for e in io if e not in ecam]
     con = cfg.debug_console
-    uart_type = ConType(con.type).name.removeprefix("TYPE_").lower() \
-        if con.type in ConType._value2member_map_ else "pl011"
-    uart_extra = ""
-    if uart_type == "8250" and not con.flags & ConFlag.REGDIST_4:
-        uart_extra = ", reg_shift: 0, reg_width: 8"
+    board_uart = _board_uart(con)
+    uart_extra = ", reg_shift: 0, reg_width: 8" if board_uart.reg_shift == 0 else ""
     chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
     top_pin = max(irq_pins(rc.irqchips), default=159) + 1
     gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
@@ -210,7 +211,7 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
         board_name=_key(system_name, set()), cpus=len(rc.cpus),
         banks=[dict(base=hx(b.base), size=kernel_mem(b.size)) for b in banks],
         ram_note=ram_note, gic=gic,
-        uart=dict(type=uart_type, base=hx(con.address), size=hx(con.size or PAGE),
+        uart=dict(type=board_uart.type, base=hx(con.address), size=hx(board_uart.span.size),
                   irq=QEMU_VIRT_UART_IRQ, owner=uart_owner, extra=uart_extra),
         mmio=[dict(base=hx(e.mem.phys_start), size=hx(e.mem.size)) for e in mmio],
         ecam=dict(base=hx(ecam[0].mem.phys_start), size=hx(ecam[0].mem.size)) if ecam else None,
@@ -261,7 +262,8 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         notes.append(f"{cf.name}: no RAM of its own; 'ram' below is a placeholder")
         memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(PAGE),
                        virt="", shared=False, flags="")]
-    uart = bool(c.console.type) and c.console.type == con.type
+    board_uart = _board_uart(con)
+    uart, own, console_size = _console(cf, board_uart, idx)
     derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
                if any(m[1] is cf for m in lk.members.values())}
     if uart_owner == key:
@@ -272,11 +274,56 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         cpus=", ".join(map(str, c.cpus)), memory=memory,
         reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
         comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
-        console="uart" if uart else "null",
-        console_size=hx(c.console.size) if uart and c.console.size != (con.size or PAGE) else "",
+        console="uart" if uart else own or "null",
+        console_size=console_size,
         virtual_console="" if permitted == uart else str(permitted).lower(),
         irqs=", ".join(map(str, sorted(irq_pins(c.irqchips) - derived))),
         firmware=f"{_key(c.name, set())}.elf")
+
+
+def _board_uart(con: Console) -> Uart:
+    """``board.uart`` as the importer writes it from the root cell's debug console."""
+    kind = ConType(con.type).name.removeprefix("TYPE_").lower() \
+        if con.type in ConType._value2member_map_ else "pl011"
+    shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
+    return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
+                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32)
+
+
+UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx_lpuart",
+              "scif")  # the schema's
+
+
+def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str]:
+    """(console: uart?, the cell's own console as YAML or "", console_size or "")."""
+    c = cf.cell.console
+    if not c.type:
+        return False, "", ""
+    regions = cf.cell.memory_regions
+    shared = Memory(board.span.base, board.span.base, board.span.size,
+                    int(uart_region_flags(board) | MemFlag.ROOTSHARED))
+    if replace(c, size=board.span.size) == board_console(board) and shared in regions:
+        return True, "", hx(c.size) if c.size != board.span.size else ""
+    kind = ConType(c.type).name.removeprefix("TYPE_").lower() \
+        if c.type in ConType._value2member_map_ else ""
+    mine = [e for e in entries(cf) if e.is_io and e.index not in idx
+            and e.mem.virt_start <= c.address < e.mem.virt_start + e.mem.size]
+    if kind not in UART_TYPES or not mine:
+        return False, "", ""
+    m = mine[0].mem
+    keys = [f"type: {yaml_scalar(kind)}", f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
+    if m.virt_start != m.phys_start:
+        keys.append(f"virt: {hx(m.virt_start)}")
+    if m.flags & MemFlag.ROOTSHARED:
+        keys.append("shared: true")
+    if kind == "8250" and not c.flags & ConFlag.REGDIST_4:
+        keys.append("reg_shift: 0")
+    if m.flags & MemFlag.IO_8 and not m.flags & MemFlag.IO_32:
+        keys.append("reg_width: 8")
+    keys += [f"{name}: {value:#x}" for name, value in
+             (("divider", c.divider), ("clock_reg", c.clock_reg), ("gate_nr", c.gate_nr))
+             if value]
+    return False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else ""
 
 
 def _ivshmem_indices(cf: CellFile) -> set[int]:

@@ -22,6 +22,7 @@ from .model import (
     LINUX,
     Board,
     Cell,
+    CellConsole,
     CellMemory,
     DmaPool,
     Gic,
@@ -222,6 +223,13 @@ def _uart(doc: Document, path: YamlPath) -> Uart:
                 reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
 
 
+def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
+    c = _get(doc.data, path)
+    uart = _uart(doc, path)
+    return CellConsole(uart, to_int(c.get("virt", c["base"])), c.get("shared", False),
+                       c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0))
+
+
 def _gic(doc: Document) -> Gic:
     g = doc.data["board"]["gic"]
     p: YamlPath = ("board", "gic")
@@ -332,7 +340,7 @@ def build(doc: Document) -> System:
                 reset_address=to_int(c["reset_address"]),
                 vpci_irq_base=c.get("vpci_irq_base", DEFAULT_CELL_VPCI_IRQ_BASE + 4 * index),
                 comm_region=to_int(c.get("comm_region", DEFAULT_COMM_REGION)),
-                console=c.get("console"),
+                console="own" if isinstance(c.get("console"), dict) else c.get("console"),
                 firmware=c["firmware"],
                 autoboot=c.get("autoboot", False),
                 where=w(p),
@@ -342,6 +350,8 @@ def build(doc: Document) -> System:
                 irqs=tuple(c.get("irqs", ())),
                 virtual_console=c.get("virtual_console"),
                 console_size=to_int(c["console_size"]) if "console_size" in c else None,
+                own_console=_cell_console(doc, (*p, "console"))
+                if isinstance(c.get("console"), dict) else None,
             )
         )
 
@@ -391,6 +401,7 @@ def build(doc: Document) -> System:
                 domains=tuple(sorted(domain.items())),
                 guest=tuple(sorted((peer, to_int(v)) for peer, v in lk.get("guest", {}).items())),
                 root_shared=lk.get("root_shared", False),
+                bar_mask=lk.get("bar_mask", "intx"),
             )
         )
     return System(

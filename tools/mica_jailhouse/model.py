@@ -155,6 +155,18 @@ class CellMemory:
 
 
 @dataclass(frozen=True)
+class CellConsole:
+    """A cell's own serial port (``console: {...}``), not the board UART."""
+
+    uart: Uart  # type, span (the MMIO region), register spacing and width
+    virt: int  # guest address of the region and of the console
+    shared: bool  # mapped JAILHOUSE_MEM_ROOTSHARED
+    divider: int = 0
+    clock_reg: int = 0
+    gate_nr: int = 0
+
+
+@dataclass(frozen=True)
 class Cell:
     key: str  # the key under cells: in the YAML
     name: str  # Jailhouse cell name and MICA instance name
@@ -163,7 +175,7 @@ class Cell:
     reset_address: int
     vpci_irq_base: int
     comm_region: int  # guest address of Jailhouse's communication region
-    console: str | None
+    console: str | None  # "uart", "own" (own_console) or None
     firmware: str
     autoboot: bool
     where: Where
@@ -173,6 +185,7 @@ class Cell:
     irqs: tuple[int, ...] = ()  # interrupts the cell takes besides the UART's and its links'
     virtual_console: bool | None = None  # None: with console 'uart'
     console_size: int | None = None  # .console.size; None: the UART's
+    own_console: CellConsole | None = None  # with console "own"
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,7 @@ class IvshmemLink:
     where: Where
     peers_where: Where
     bdf_where: Where = field(default=Where(""))
+    bar_mask: str = "intx"  # "intx" or "intx_64k": JAILHOUSE_IVSHMEM_BAR_MASK_*
     #: PCI domain of the device, by peer; peers not named: VPCI_DOMAIN.
     domains: tuple[tuple[str, int], ...] = ()
     #: Guest address of the state table, by peer; peers not named: identity.

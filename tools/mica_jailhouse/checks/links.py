@@ -70,6 +70,9 @@ def guest_ranges(system: System, cell: Cell) -> list[tuple[str, Span, Where]]:
     out.append(("the communication region", Span(cell.comm_region, PAGE), cell.comm_where))
     if cell.console == "uart":
         out.append(("the UART", system.board.uart.span, system.board.uart.where))
+    if cell.own_console is not None:
+        own = cell.own_console
+        out.append(("its UART", Span(own.virt, own.uart.span.size), own.uart.where))
     for link in system.ivshmem:
         if cell.key in link.peers:
             out += [(r.name, r.span, r.where) for r in link.regions()]

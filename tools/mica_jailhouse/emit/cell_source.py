@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..cells import INTX_BAR_MASK, CellPlan
+from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
 from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag, abi
 from ..jailhouse.raw import Console, Memory, RawSystem
 from ..model import System
@@ -57,6 +57,7 @@ class ConsoleView:
     size: str
     type: str
     flags: str
+    extra: tuple[tuple[str, str], ...] = ()  # divider, gate_nr, clock_reg when set
 
 
 def bdf_expression(bdf: int) -> str:
@@ -70,13 +71,18 @@ def bdf_expression(bdf: int) -> str:
 def _bar_mask(mask: tuple[int, ...]) -> str:
     if mask == INTX_BAR_MASK:
         return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX"
+    if mask == INTX_64K_BAR_MASK:
+        return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX_64K"
     return "{ " + ", ".join(f"0x{w:08x}" for w in mask) + " }"
 
 
 def _console(c: Console) -> ConsoleView:
     con_flags = flag_names(c.flags, ConFlag, "JAILHOUSE_CON_").replace("\t\t\t\t", "\t\t\t\t ")
+    extra = tuple((name, f"0x{value:x}") for name, value in
+                  (("divider", c.divider), ("gate_nr", c.gate_nr), ("clock_reg", c.clock_reg))
+                  if value)
     return ConsoleView(f"0x{c.address:08x}", f"0x{c.size:x}",
-                       f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags)
+                       f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags, extra)
 
 
 def render_cell(system: System, plan: CellPlan) -> str:
