@@ -66,9 +66,12 @@ class CellPlan:
         return isinstance(self.config, RawSystem)
 
 
-def architecture(revision: int) -> Architecture | None:
-    """ARM64 where the revision's header has an architecture field (the ABI says which)."""
-    return Architecture.ARM64 if abi(revision).has_architecture else None
+def architecture(revision: int, aarch32: bool = False) -> Architecture | None:
+    """ARM64 (ARM for an AArch32 cell) where the revision's header has an architecture
+    field (the ABI says which)."""
+    if not abi(revision).has_architecture:
+        return None
+    return Architecture.ARM if aarch32 else Architecture.ARM64
 
 
 def ivshmem_irq(vpci_irq_base: int, bdf: int) -> int:
@@ -144,10 +147,23 @@ def root_irqs(gic_irqs: int) -> set[int] | None:
     return set(range(32, gic_irqs))
 
 
-def irqchips(gicd: int, irqs: set[int] | None) -> list[Irqchip]:
-    """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root)."""
+def irqchips(gicd: int, irqs: set[int] | None,
+             bases: tuple[int, ...] = ()) -> list[Irqchip]:
+    """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root): one
+    per ``bases`` (an interrupt goes to the first that covers it), or one per block of 128
+    from 32 that holds one."""
     if irqs is None:
         return [Irqchip(gicd, 0, 32, (0xFFFFFFFF,) * 4)]
+    if bases:
+        chips = []
+        for i, base in enumerate(bases):
+            words = [0, 0, 0, 0]
+            for irq in irqs:
+                if base <= irq < base + PINS_PER_CHIP and not any(
+                        b <= irq < b + PINS_PER_CHIP for b in bases[:i]):
+                    words[(irq - base) // 32] |= 1 << ((irq - base) % 32)
+            chips.append(Irqchip(gicd, 0, base, (words[0], words[1], words[2], words[3])))
+        return chips
     chips = []
     for block in sorted({(irq - 32) // PINS_PER_CHIP for irq in irqs}):
         base = 32 + block * PINS_PER_CHIP
@@ -285,6 +301,9 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         flags = uart_region_flags(own.uart) | (MemFlag.ROOTSHARED if own.shared else MemFlag(0))
         regions.append((f"UART of the cell ({own.uart.type})",
                         Memory(own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
+    for dev in cell.devices:
+        regions.append((f"MMIO: {dev.name}",
+                        Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
     for m in cell.memory:
         flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
@@ -293,20 +312,24 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     regions.append(("communication region",
                     Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
     irqs = client_irqs(system, cell)
-    chips = irqchips(b.gic.distributor.base, set(irqs))
+    chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)
     chip_comments = []
     for chip in chips:
         mine = sorted(i for i in irqs if chip.pin_base <= i < chip.pin_base + PINS_PER_CHIP)
         chip_comments.append("GIC: " + ", ".join(f"{irqs[i]} {i}" for i in mine))
     cell_flags = CellFlag.PASSIVE_COMMREG
+    if cell.aarch32:
+        cell_flags |= CellFlag.AARCH32
     if cell.console == "uart" if cell.virtual_console is None else cell.virtual_console:
         cell_flags |= CellFlag.VIRTUAL_CONSOLE_PERMITTED
     cell_console = Console(0, 0, 0, 0)
     if cell.console == "uart":
         cell_console = console(b.uart)
     if own is not None:
-        cell_console = replace(console(own.uart), address=own.virt, divider=own.divider,
-                               clock_reg=own.clock_reg, gate_nr=own.gate_nr)
+        base = console(own.uart)
+        cell_console = replace(base, address=own.virt, divider=own.divider,
+                               clock_reg=own.clock_reg, gate_nr=own.gate_nr,
+                               flags=base.flags | own.flags)
     if cell_console.type and cell.console_size is not None:
         cell_console = replace(cell_console, size=cell.console_size)
     raw = RawCell(
@@ -323,7 +346,8 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     )
     return CellPlan(
         stem=file_stem(cell.name),
-        config=RawNonRootCell(revision=rev, architecture=architecture(rev), cell=raw),
+        config=RawNonRootCell(revision=rev, architecture=architecture(rev, cell.aarch32),
+                              cell=raw),
         memory_comments=tuple(c for c, _ in regions),
         irqchip_comments=tuple(chip_comments),
         pci_comments=tuple(c for c, _ in pci),

@@ -239,6 +239,9 @@ def _runs(spans: list[Span]) -> list[Span]:
 DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
     MemFlag.LOADABLE
 RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
+DEFAULT_DEVICE_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.IO
+DEVICE_FLAGS = ("read", "write", "execute", "dma", "io", "rootshared", "io_8", "io_16", "io_32",
+                "io_64", "io_unaligned", "no_hugepages")  # the schema's
 
 
 def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: str,
@@ -263,7 +266,19 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(PAGE),
                        virt="", shared=False, flags="")]
     board_uart = _board_uart(con)
-    uart, own, console_size = _console(cf, board_uart, idx)
+    uart, own, console_size, used = _console(cf, board_uart, idx)
+    devices = []
+    for e in es:
+        if e.is_io and not e.empty and e.index not in idx and e.index != used:
+            flags = MemFlag(e.mem.flags)
+            devices.append(dict(
+                base=hx(e.mem.phys_start), size=hx(e.mem.size),
+                virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "",
+                flags="" if flags == DEFAULT_DEVICE_FLAGS else ", ".join(
+                    n for n in DEVICE_FLAGS if flags & MemFlag[n.upper()])))
+    pins = irq_pins(c.irqchips)
+    bases = [chip.pin_base for chip in c.irqchips]
+    default_bases = sorted({32 + (irq - 32) // 128 * 128 for irq in pins})
     derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
                if any(m[1] is cf for m in lk.members.values())}
     if uart_owner == key:
@@ -277,7 +292,10 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         console="uart" if uart else own or "null",
         console_size=console_size,
         virtual_console="" if permitted == uart else str(permitted).lower(),
-        irqs=", ".join(map(str, sorted(irq_pins(c.irqchips) - derived))),
+        irqs=", ".join(map(str, sorted(pins - derived))),
+        irqchip_bases=", ".join(map(str, bases)) if bases != default_bases else "",
+        devices=devices,
+        aarch32=bool(c.flags & CellFlag.AARCH32),
         firmware=f"{_key(c.name, set())}.elf")
 
 
@@ -294,22 +312,24 @@ UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx
               "scif")  # the schema's
 
 
-def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str]:
-    """(console: uart?, the cell's own console as YAML or "", console_size or "")."""
+def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, int | None]:
+    """(console: uart?, the cell's own console as YAML or "", console_size or "", the index
+    of the console's memory region)."""
     c = cf.cell.console
     if not c.type:
-        return False, "", ""
+        return False, "", "", None
     regions = cf.cell.memory_regions
     shared = Memory(board.span.base, board.span.base, board.span.size,
                     int(uart_region_flags(board) | MemFlag.ROOTSHARED))
     if replace(c, size=board.span.size) == board_console(board) and shared in regions:
-        return True, "", hx(c.size) if c.size != board.span.size else ""
+        return (True, "", hx(c.size) if c.size != board.span.size else "",
+                regions.index(shared))
     kind = ConType(c.type).name.removeprefix("TYPE_").lower() \
         if c.type in ConType._value2member_map_ else ""
     mine = [e for e in entries(cf) if e.is_io and e.index not in idx
             and e.mem.virt_start <= c.address < e.mem.virt_start + e.mem.size]
     if kind not in UART_TYPES or not mine:
-        return False, "", ""
+        return False, "", "", None
     m = mine[0].mem
     keys = [f"type: {yaml_scalar(kind)}", f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
     if m.virt_start != m.phys_start:
@@ -323,7 +343,11 @@ def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str]:
     keys += [f"{name}: {value:#x}" for name, value in
              (("divider", c.divider), ("clock_reg", c.clock_reg), ("gate_nr", c.gate_nr))
              if value]
-    return False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else ""
+    keys += [f"{name}: true" for name, flag in (("mdr_quirk", ConFlag.MDR_QUIRK),
+                                                 ("inverted_gate", ConFlag.INVERTED_GATE))
+             if c.flags & flag]
+    return (False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else "",
+            mine[0].index)
 
 
 def _ivshmem_indices(cf: CellFile) -> set[int]:

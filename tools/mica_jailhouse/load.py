@@ -17,12 +17,13 @@ import jsonschema
 from . import derive
 from .boards import REPO, builtin_path
 from .diagnostics import Diagnostic, InvalidSystem, UserError, error
-from .jailhouse.abi import MemFlag
+from .jailhouse.abi import ConFlag, MemFlag
 from .model import (
     LINUX,
     Board,
     Cell,
     CellConsole,
+    CellDevice,
     CellMemory,
     DmaPool,
     Gic,
@@ -226,8 +227,11 @@ def _uart(doc: Document, path: YamlPath) -> Uart:
 def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
     c = _get(doc.data, path)
     uart = _uart(doc, path)
+    flags = (ConFlag.MDR_QUIRK if c.get("mdr_quirk") else 0) | \
+        (ConFlag.INVERTED_GATE if c.get("inverted_gate") else 0)
     return CellConsole(uart, to_int(c.get("virt", c["base"])), c.get("shared", False),
-                       c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0))
+                       c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0),
+                       int(flags))
 
 
 def _gic(doc: Document) -> Gic:
@@ -352,6 +356,15 @@ def build(doc: Document) -> System:
                 console_size=to_int(c["console_size"]) if "console_size" in c else None,
                 own_console=_cell_console(doc, (*p, "console"))
                 if isinstance(c.get("console"), dict) else None,
+                devices=tuple(
+                    CellDevice(dev.get("name", f"device {i}"),
+                               Span(to_int(dev["base"]), to_int(dev["size"])),
+                               to_int(dev.get("virt", dev["base"])),
+                               _mem_flags(dev.get("flags", ["read", "write", "io"])),
+                               w((*p, "devices", i)))
+                    for i, dev in enumerate(c.get("devices", []))),
+                irqchip_bases=tuple(c.get("irqchip_bases", ())),
+                aarch32=c.get("aarch32", False),
             )
         )
 

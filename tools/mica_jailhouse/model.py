@@ -155,6 +155,17 @@ class CellMemory:
 
 
 @dataclass(frozen=True)
+class CellDevice:
+    """A device's MMIO registers a cell may access (``devices[]``)."""
+
+    name: str
+    span: Span
+    virt: int
+    flags: int  # JAILHOUSE_MEM_* flags
+    where: Where
+
+
+@dataclass(frozen=True)
 class CellConsole:
     """A cell's own serial port (``console: {...}``), not the board UART."""
 
@@ -164,6 +175,7 @@ class CellConsole:
     divider: int = 0
     clock_reg: int = 0
     gate_nr: int = 0
+    flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,10 @@ class Cell:
     virtual_console: bool | None = None  # None: with console 'uart'
     console_size: int | None = None  # .console.size; None: the UART's
     own_console: CellConsole | None = None  # with console "own"
+    devices: tuple[CellDevice, ...] = ()
+    #: pin_base of each irqchip entry; () = blocks of 128 from 32, as the interrupts need
+    irqchip_bases: tuple[int, ...] = ()
+    aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def guest_ranges(system: System, cell: Cell) -> list[tuple[str, Span, Where]]:
     if cell.own_console is not None:
         own = cell.own_console
         out.append(("its UART", Span(own.virt, own.uart.span.size), own.uart.where))
+    out += [(f"device '{d.name}'", Span(d.virt, d.span.size), d.where) for d in cell.devices]
     for link in system.ivshmem:
         if cell.key in link.peers:
             out += [(r.name, r.span, r.where) for r in link.regions()]

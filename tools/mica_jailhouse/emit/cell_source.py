@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
-from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag, abi
+from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag
 from ..jailhouse.raw import Console, Memory, RawSystem
 from ..model import System
 from .templating import render
@@ -92,7 +92,8 @@ def render_cell(system: System, plan: CellPlan) -> str:
         source=PurePath(system.file).name,
         system=system.name,
         revision=revision,
-        arch=abi(revision).has_architecture,
+        arch=None if plan.config.architecture is None
+        else f"JAILHOUSE_{plan.config.architecture.name}",
         name=cell.name,
         cpus=f"0x{sum(1 << c for c in cell.cpus):x}",
         cpu_list=", ".join(map(str, cell.cpus)),
