@@ -1,9 +1,10 @@
 """`import`: write a system description from cells that already exist.
 
-The cells hold most of the layout (CPUs, memory, ivshmem links, IRQ bases);
-what they do not (board RAM when no DTB is given, UART IRQ, QEMU options,
-firmware names) is filled with QEMU virt defaults and marked "assumed" in
-the YAML. ``check`` on the result then shows what is inconsistent.
+The cells hold most of the layout (CPUs, memory, devices, ivshmem links, interrupts, the
+GIC and the consoles); what they do not (board RAM when no DTB is given, the UART's
+interrupt, GIC register sizes and node path, QEMU options for a QEMU virt root cell, firmware
+names) is filled in and marked "assumed" in the YAML. ``check`` on the result then shows
+what is inconsistent.
 
 Nothing is lost silently: the description written is loaded back, its cells are
 derived as ``generate`` derives them, and every field that would not come back as
@@ -299,10 +300,19 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         firmware=f"{_key(c.name, set())}.elf")
 
 
+def _uart_type(value: int) -> str:
+    """``board.uart.type`` for a JAILHOUSE_CON_TYPE_* ("" if the description has none)."""
+    try:
+        kind = ConType(value).name.removeprefix("TYPE_").lower()
+    except ValueError:
+        return ""
+    return kind if kind in UART_TYPES else ""
+
+
 def _board_uart(con: Console) -> Uart:
-    """``board.uart`` as the importer writes it from the root cell's debug console."""
-    kind = ConType(con.type).name.removeprefix("TYPE_").lower() \
-        if con.type in ConType._value2member_map_ else "pl011"
+    """``board.uart`` as the importer writes it from the root cell's debug console (a type
+    the description cannot say becomes pl011, and the difference is listed)."""
+    kind = _uart_type(con.type) or "pl011"
     shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
     return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
                 Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32)
@@ -324,11 +334,10 @@ def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, 
     if replace(c, size=board.span.size) == board_console(board) and shared in regions:
         return (True, "", hx(c.size) if c.size != board.span.size else "",
                 regions.index(shared))
-    kind = ConType(c.type).name.removeprefix("TYPE_").lower() \
-        if c.type in ConType._value2member_map_ else ""
+    kind = _uart_type(c.type)
     mine = [e for e in entries(cf) if e.is_io and e.index not in idx
             and e.mem.virt_start <= c.address < e.mem.virt_start + e.mem.size]
-    if kind not in UART_TYPES or not mine:
+    if not kind or not mine:
         return False, "", "", None
     m = mine[0].mem
     keys = [f"type: {yaml_scalar(kind)}", f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
