@@ -142,13 +142,13 @@ SHAPE_KEYS = {
     "no virtual console": (("cells", "zephyr-demo", "virtual_console"), False),
     "a UART of its own": (("cells", "inmate-demo", "console"),
                           {"type": "8250", "base": 0xFE215000, "size": 0x1000,
-                           "virt": 0xFE200000, "divider": 0x1B}),
+                           "virt": 0xFE200000, "offset": 0x40, "divider": 0x1B}),
     "64 KiB registers": (("ivshmem", "link2", "bar_mask"), "intx_64k"),
     "device regions": (("cells", "inmate-demo", "devices"),
                        [{"base": 0xFE300000, "size": 0x1000},
                         {"base": 0xFE400000, "size": 0x1000, "virt": 0x40000000,
                          "flags": ["read", "write", "io", "io_32"]}]),
-    "irqchip pin bases": (("cells", "inmate-demo", "irqchip_bases"), [96]),
+    "irqchip pin bases": (("cells", "inmate-demo", "irqchip_bases"), [32, 96]),
     "AArch32": (("cells", "inmate-demo", "aarch32"), True),
 }
 

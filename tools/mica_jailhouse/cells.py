@@ -150,17 +150,16 @@ def root_irqs(gic_irqs: int) -> set[int] | None:
 def irqchips(gicd: int, irqs: set[int] | None,
              bases: tuple[int, ...] = ()) -> list[Irqchip]:
     """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root): one
-    per ``bases`` (an interrupt goes to the first that covers it), or one per block of 128
-    from 32 that holds one."""
+    per ``bases`` (an interrupt goes to the entry with the highest base that covers it), or
+    one per block of 128 from 32 that holds one."""
     if irqs is None:
         return [Irqchip(gicd, 0, 32, (0xFFFFFFFF,) * 4)]
     if bases:
         chips = []
-        for i, base in enumerate(bases):
+        for base in bases:
             words = [0, 0, 0, 0]
             for irq in irqs:
-                if base <= irq < base + PINS_PER_CHIP and not any(
-                        b <= irq < b + PINS_PER_CHIP for b in bases[:i]):
+                if base == max((b for b in bases if b <= irq < b + PINS_PER_CHIP), default=-1):
                     words[(irq - base) // 32] |= 1 << ((irq - base) % 32)
             chips.append(Irqchip(gicd, 0, base, (words[0], words[1], words[2], words[3])))
         return chips
@@ -327,7 +326,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         cell_console = console(b.uart)
     if own is not None:
         base = console(own.uart)
-        cell_console = replace(base, address=own.virt, divider=own.divider,
+        cell_console = replace(base, address=own.virt + own.offset, divider=own.divider,
                                clock_reg=own.clock_reg, gate_nr=own.gate_nr,
                                flags=base.flags | own.flags)
     if cell_console.type and cell.console_size is not None:

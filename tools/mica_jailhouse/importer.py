@@ -343,6 +343,8 @@ def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, 
     keys = [f"type: {yaml_scalar(kind)}", f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
     if m.virt_start != m.phys_start:
         keys.append(f"virt: {hx(m.virt_start)}")
+    if c.address != m.virt_start:
+        keys.append(f"offset: {hx(c.address - m.virt_start)}")
     if m.flags & MemFlag.ROOTSHARED:
         keys.append("shared: true")
     if kind == "8250" and not c.flags & ConFlag.REGDIST_4:

@@ -231,7 +231,7 @@ def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
         (ConFlag.INVERTED_GATE if c.get("inverted_gate") else 0)
     return CellConsole(uart, to_int(c.get("virt", c["base"])), c.get("shared", False),
                        c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0),
-                       int(flags))
+                       int(flags), to_int(c.get("offset", 0)))
 
 
 def _gic(doc: Document) -> Gic:

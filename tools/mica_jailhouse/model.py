@@ -176,6 +176,7 @@ class CellConsole:
     clock_reg: int = 0
     gate_nr: int = 0
     flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
+    offset: int = 0  # of the console's registers in the region
 
 
 @dataclass(frozen=True)
