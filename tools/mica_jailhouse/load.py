@@ -413,6 +413,7 @@ def build(doc: Document) -> System:
                 bdf_where=w((*p, "bdf")),
                 domains=tuple(sorted(domain.items())),
                 guest=tuple(sorted((peer, to_int(v)) for peer, v in lk.get("guest", {}).items())),
+                guest_where=w((*p, "guest")),
                 root_shared=lk.get("root_shared", False),
                 bar_mask=lk.get("bar_mask", "intx"),
             )

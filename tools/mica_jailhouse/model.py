@@ -234,6 +234,7 @@ class IvshmemLink:
     domains: tuple[tuple[str, int], ...] = ()
     #: Guest address of the state table, by peer; peers not named: identity.
     guest: tuple[tuple[str, int], ...] = ()
+    guest_where: Where = field(default=Where(""))
     #: The root cell maps the sections with JAILHOUSE_MEM_ROOTSHARED too.
     root_shared: bool = False
 

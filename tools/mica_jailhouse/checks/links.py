@@ -76,7 +76,9 @@ def guest_ranges(system: System, cell: Cell) -> list[tuple[str, Span, Where]]:
     out += [(f"device '{d.name}'", Span(d.virt, d.span.size), d.where) for d in cell.devices]
     for link in system.ivshmem:
         if cell.key in link.peers:
-            out += [(r.name, r.span, r.where) for r in link.regions()]
+            offset = link.guest_offset(cell.key)
+            out += [(r.name, Span(r.span.base + offset, r.span.size),
+                     link.guest_where if offset else r.where) for r in link.regions()]
     return out
 
 
@@ -88,7 +90,8 @@ def check_guest_ranges(system: System) -> list[Diagnostic]:
             first, second = sorted((a, b), key=lambda r: (r[2].file == system.file, r[2].line))
             diags.append(error(second[2], f"cells.{cell.key} sees {second[0]} at {second[1]}, "
                                f"over {first[0]} at {first[1]}",
-                               "give each a distinct guest address: memory virt or comm_region",
+                               "give each a distinct guest address: memory virt, "
+                               "comm_region or the link's guest",
                                also=[first[2]]))
     return diags
 
