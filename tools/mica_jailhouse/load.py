@@ -364,6 +364,7 @@ def build(doc: Document) -> System:
                                w((*p, "devices", i)))
                     for i, dev in enumerate(c.get("devices", []))),
                 irqchip_bases=tuple(c.get("irqchip_bases", ())),
+                bases_where=w((*p, "irqchip_bases")),
                 aarch32=c.get("aarch32", False),
             )
         )

@@ -202,6 +202,7 @@ class Cell:
     devices: tuple[CellDevice, ...] = ()
     #: pin_base of each irqchip entry; () = blocks of 128 from 32, as the interrupts need
     irqchip_bases: tuple[int, ...] = ()
+    bases_where: Where = field(default=Where(""))
     aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import mica
+from ..cells import PINS_PER_CHIP, client_irqs
 from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error
 from ..model import LINUX, Cell, Span, System
@@ -107,6 +108,14 @@ def check_cells(system: System) -> list[Diagnostic]:
             diags.append(error(cell.where, f"cell name '{cell.name}' also used by "
                                f"cells.{names[cell.name]}", "cell names must be unique"))
         names[cell.name] = cell.key
+        if cell.irqchip_bases:
+            pins = PINS_PER_CHIP
+            for irq in sorted(client_irqs(system, cell)):
+                if not any(b <= irq < b + pins for b in cell.irqchip_bases):
+                    diags.append(error(
+                        cell.bases_where, f"cells.{cell.key} takes interrupt {irq}, which no "
+                        f"irqchip entry covers (each covers {pins} from its base)",
+                        f"add a base from {irq - pins + 1} to {irq}"))
         if not any(m.virt <= cell.reset_address < m.virt + m.span.size for m in cell.memory):
             diags.append(
                 error(cell.reset_where,
