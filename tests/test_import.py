@@ -242,3 +242,13 @@ def test_import_prints_the_normalisations(tmp_path: Path, monkeypatch: pytest.Mo
         "1 normalisations: generate will not give these cells back byte for byte "
         "(listed at the top of the YAML too)\n")
     assert out.out == "board.yaml written; now run: mica-jailhouse check board.yaml\n"
+
+
+def test_two_cells_on_one_peer_id_is_listed() -> None:
+    """Jailhouse's alternative demo cells take the same peer id of a link."""
+    _, (root, client) = _a53_cells()
+    other = CellFile("other.cell", _client(client, name="other").config)
+    result = import_cells(ArtifactSet(cells=[root, client, other]))
+    assert str(result.normalisations[0]) == (
+        "other.cell: peer 1 of ivshmem 00:00.0 is qemu-zephyr-ivshmem.cell's too; the "
+        "description gives it to qemu-zephyr-ivshmem.cell (two cells cannot hold one peer id)")

@@ -102,8 +102,9 @@ def _shmem(cf: CellFile, es: list[Entry], i: int, d: PciDevice) -> list[Memory]:
     return [e.mem for e in es[d.shmem_regions_start:stop]]
 
 
-def _links(arts: ArtifactSet, keys: dict[int, str]) -> list[_Link]:
-    """Links by (bdf, state table address), in the order the root, then the clients, name them."""
+def _links(arts: ArtifactSet, keys: dict[int, str], notes: list[Normalisation]) -> list[_Link]:
+    """Links by (bdf, state table address), in the order the root, then the clients, name them.
+    A peer id two cells take (Jailhouse's alternative demo cells do) goes to the first."""
     found: dict[tuple[int, int], _Link] = {}
     for cf in arts.cells:
         es = entries(cf)
@@ -114,7 +115,12 @@ def _links(arts: ArtifactSet, keys: dict[int, str]) -> list[_Link]:
             link = found.setdefault((d.bdf, shm[0].phys_start), _Link(
                 d.bdf, d.shmem_protocol, d.shmem_peers, shm, {}))
             link.slots = max(link.slots, d.shmem_peers, d.shmem_dev_id + 1)
-            link.members.setdefault(d.shmem_dev_id, (keys[id(cf)], cf, d, shm))
+            taken = link.members.setdefault(d.shmem_dev_id, (keys[id(cf)], cf, d, shm))
+            if taken[1] is not cf:
+                notes.append(Normalisation(
+                    cf.name, f"peer {d.shmem_dev_id} of ivshmem {bdf_text(d.bdf)} is "
+                    f"{taken[1].name}'s too; the description gives it to {taken[1].name} "
+                    "(two cells cannot hold one peer id)"))
     return list(found.values())
 
 
@@ -156,7 +162,7 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     )
 
 
-def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
+def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> str:
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
@@ -167,7 +173,7 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[str]) -> str:
     key_taken: set[str] = set()
     for cf in arts.clients:
         keys[id(cf)] = _key(PurePath(cf.name).stem, key_taken)
-    links = _links(arts, keys)
+    links = _links(arts, keys, notes)
     root_entries = entries(root)
     shm_idx = _ivshmem_indices(root)
     io = [e for e in root_entries if e.is_io and not e.empty]
@@ -246,7 +252,7 @@ DEVICE_FLAGS = ("read", "write", "execute", "dma", "io", "rootshared", "io_8", "
 
 
 def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: str,
-          notes: list[str]) -> dict[str, Any]:
+          notes: list[Normalisation]) -> dict[str, Any]:
     c = cf.cell
     idx = _ivshmem_indices(cf)
     es = entries(cf)
@@ -263,7 +269,7 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
             flags="" if flags == DEFAULT_RAM_FLAGS else ", ".join(
                 n for n in RAM_FLAGS if flags & MemFlag[n.upper()])))
     if not memory:
-        notes.append(f"{cf.name}: no RAM of its own; 'ram' below is a placeholder")
+        notes.append(Normalisation(cf.name, "no RAM of its own; 'ram' below is a placeholder"))
         memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(PAGE),
                        virt="", shared=False, flags="")]
     board_uart = _board_uart(con)
@@ -371,12 +377,12 @@ def _ivshmem_indices(cf: CellFile) -> set[int]:
 
 def import_cells(arts: ArtifactSet, name: str | None = None) -> Imported:
     """The description of ``arts`` and what generating from it would not give back."""
-    notes: list[str] = []
+    notes: list[Normalisation] = []
     text = _yaml(arts, name, notes)
     system = build(parse_yaml(text, "imported.yaml"))
     assert arts.root is not None
     regenerated = plans(system, arts.root.config.revision)
-    found = [Normalisation(n.split(": ", 1)[0], n.split(": ", 1)[1]) for n in notes]
+    found = list(notes)
     for given, plan in zip(arts.cells if arts.cells[0] is arts.root else
                            [arts.root, *arts.clients], regenerated, strict=True):
         found += [Normalisation(given.name, d) for d in differences(given.config, plan.config)]
@@ -394,9 +400,6 @@ def import_system(arts: ArtifactSet, name: str | None = None) -> str:
 
 
 # --- what differs ----------------------------------------------------------------------
-
-MAX_LISTED = 6  # entries named per array before "... and N more"
-
 
 def _value(v: object) -> str:
     if isinstance(v, bool) or v is None:
@@ -429,11 +432,8 @@ def _array(path: str, want: tuple[Any, ...], got: tuple[Any, ...]) -> list[str]:
     missing = list((Counter(want) - Counter(got)).elements())
     extra = list((Counter(got) - Counter(want)).elements())
     out = [f"{path}: {len(want)} entries become {len(got)}"]
-    out += [f"{path}: {_value(m)} is not described (dropped)" for m in missing[:MAX_LISTED]]
-    out += [f"{path}: {_value(m)} is added" for m in extra[:MAX_LISTED]]
-    rest = len(missing) + len(extra) - min(len(missing), MAX_LISTED) - min(len(extra), MAX_LISTED)
-    if rest:
-        out.append(f"{path}: ... and {rest} more")
+    out += [f"{path}: {_value(m)} is not described (dropped)" for m in missing]
+    out += [f"{path}: {_value(m)} is added" for m in extra]
     if not missing and not extra:
         out.append(f"{path}: same entries, other order")
     return out
