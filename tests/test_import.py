@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,15 +10,21 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from mica_jailhouse import artifacts, boards, cells
-from mica_jailhouse.checks import check_system
+from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.cli import main
+from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.evidence import ArtifactSet
-from mica_jailhouse.importer import import_system
+from mica_jailhouse.importer import import_cells, import_system
 from mica_jailhouse.jailhouse import cellfile
+from mica_jailhouse.jailhouse.abi import MemFlag
+from mica_jailhouse.jailhouse.raw import Memory, RawNonRootCell
+from mica_jailhouse.jailhouse.view import CellFile
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import System
 from mica_jailhouse.source import parse_yaml
+from mica_testbed.jailhouse.compiler import compile_config
 from strategies import valid_systems
+from support import need_tool
 
 
 def _reimport(system: System, revision: int, with_dtb: bool = False) -> System:
@@ -54,10 +61,10 @@ def test_import_cli_writes_a_checkable_description(tmp_path: Path,
     args = []
     for plan in cells.plans(system):
         Path(f"{plan.stem}.cell").write_bytes(cellfile.encode(plan.config))
-        args += ["--cell", f"{plan.stem}.cell"]
+        args.append(f"{plan.stem}.cell")
     assert main(["import", *args, "--cmdline", "mem=780M", "-o", "board.yaml"]) == 0
     capsys.readouterr()
-    assert main(["check", "board.yaml", *args]) == 0
+    assert main(["check", "board.yaml", *(a for p in args for a in ("--cell", p))]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "board.yaml: 0 errors, 0 warnings"
 
 
@@ -72,3 +79,176 @@ def test_import_needs_the_root_cell(tmp_path: Path,
         "mica-jailhouse: error: import needs the root cell (the system config .cell)\n")
 
 
+
+
+# --- real shapes: cells built here in the shapes Jailhouse's and openEuler's configs take ----
+
+SHAPES = Path(__file__).parent / "fixtures" / "import" / "real-shapes.yaml"
+
+
+def _cells_from(system: System, revision: int, folder: Path) -> list[Path]:
+    """The system's cells as `generate` writes them, compiled by gcc."""
+    paths = []
+    for plan in cells.plans(system, revision):
+        source = folder / f"{plan.stem}.c"
+        source.write_text(render_cell(system, plan))
+        paths.append(folder / f"{plan.stem}.cell")
+        need_tool("gcc", "gcc")
+        compile_config(source, revision, paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("revision", [13, 14])
+def test_real_shapes_come_back_byte_for_byte(revision: int, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """import -> generate -> compile gives the same .cell bytes, and lists nothing."""
+    system = load(SHAPES)
+    assert not has_errors(check_system(system))  # a warning: inmate has no 00:00.0
+    given_dir, again_dir = tmp_path / "given", tmp_path / "again"
+    given_dir.mkdir()
+    again_dir.mkdir()
+    given = _cells_from(system, revision, given_dir)
+    assert [p.name for p in given] == ["Raspberry-Pi4-test-root.cell", "zephyr-demo.cell",
+                                       "inmate-demo.cell"]
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", *map(str, given), "-o", "imported.yaml"]) == 0
+    assert capsys.readouterr().err == ""
+    again = load(tmp_path / "imported.yaml")
+    assert not has_errors(check_system(again))  # a warning: no mem= given to import
+    back = _cells_from(again, revision, again_dir)
+    assert [p.read_bytes() for p in back] == [p.read_bytes() for p in given]
+
+
+SHAPE_KEYS = {
+    "name with a space": (("cells", "zephyr-demo", "name"), "zephyr demo"),
+    "root name with spaces": (("name",), "Raspberry Pi4 test"),
+    "one-ended link": (("ivshmem", "link", "peers"), ["linux", None, None]),
+    "ivshmem-net: no RW section": (("ivshmem", "net", "rw", "size"), 0),
+    "ivshmem-net: root-shared": (("ivshmem", "net", "root_shared"), True),
+    "non-identity guest address": (("ivshmem", "rpmsg", "guest"),
+                                   {"zephyr-demo": 0x31000000}),
+    "GICv2": (("board", "gic", "version"), 2),
+    "GICv2 CPU interface": (("board", "gic", "cpu_interface", "base"), 0xFF842000),
+    "64-bit MMIO window": (("board", "mmio", 1), {"base": 0x600000000, "size": 0x4000000}),
+    "no physical PCI": (("board", "pci"), None),
+    "8250 console": (("board", "uart", "type"), "8250"),
+    "PCI domain of the virtual host": (("hypervisor", "pci_domain"), 1),
+    "PCI domain of a link": (("ivshmem", "link", "domain"), 0),
+    "inmate RAM flags": (("cells", "zephyr-demo", "memory", 0, "flags"),
+                         ["read", "write", "execute", "loadable"]),
+    "extra interrupt": (("cells", "zephyr-demo", "irqs"), [142]),
+    "console size 0": (("cells", "zephyr-demo", "console_size"), 0),
+    "no virtual console": (("cells", "zephyr-demo", "virtual_console"), False),
+    "a UART of its own": (("cells", "inmate-demo", "console"),
+                          {"type": "8250", "base": 0xFE215000, "size": 0x1000,
+                           "virt": 0xFE200000, "offset": 0x40, "divider": 0x1B}),
+    "64 KiB registers": (("ivshmem", "link2", "bar_mask"), "intx_64k"),
+    "device regions": (("cells", "inmate-demo", "devices"),
+                       [{"base": 0xFE300000, "size": 0x1000},
+                        {"base": 0xFE400000, "size": 0x1000, "virt": 0x40000000,
+                         "flags": ["read", "write", "io", "io_32"]}]),
+    "irqchip pin bases": (("cells", "inmate-demo", "irqchip_bases"), [32, 96]),
+    "AArch32": (("cells", "inmate-demo", "aarch32"), True),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPE_KEYS))
+def test_import_says_what_the_cells_say(shape: str) -> None:
+    system = load(SHAPES)
+    gen = artifacts.described_set(system)
+    data = yaml.safe_load(import_cells(ArtifactSet(cells=gen.cells)).text)
+    path, want = SHAPE_KEYS[shape]
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else node[part]
+    assert node == want
+
+
+# --- normalisations: what the description cannot say is listed, never dropped silently ---
+
+
+def _a53_cells() -> tuple[System, list[CellFile]]:
+    system = load(boards.builtin_path("qemu-a53"))
+    return system, list(artifacts.described_set(system).cells)
+
+
+def _client(cf: CellFile, **changes: object) -> CellFile:
+    assert isinstance(cf.config, RawNonRootCell)
+    return CellFile(cf.name, dataclasses.replace(
+        cf.config, cell=dataclasses.replace(cf.config.cell, **changes)))  # type: ignore[arg-type]
+
+
+EMPTY = Memory(0, 0, 0, 0)  # an unused entry, as some of Jailhouse's own configs carry
+
+
+def test_a_region_the_description_cannot_say_is_listed() -> None:
+    _, (root, client) = _a53_cells()
+    regions = client.cell.memory_regions
+    result = import_cells(ArtifactSet(cells=[root, _client(client,
+                                                           memory_regions=(*regions, EMPTY))]))
+    assert [str(n) for n in result.normalisations] == [
+        "qemu-zephyr-ivshmem.cell: memory_regions: 8 entries become 7",
+        "qemu-zephyr-ivshmem.cell: memory_regions: {0} is not described (dropped)",
+    ]
+    assert result.text.splitlines()[2:5] == [
+        "# Generated cells differ from the imported ones (2 normalisations):",
+        "#   qemu-zephyr-ivshmem.cell: memory_regions: 8 entries become 7",
+        "#   qemu-zephyr-ivshmem.cell: memory_regions: {0} is not described (dropped)",
+    ]
+
+
+def test_a_field_the_description_cannot_say_is_listed() -> None:
+    _, (root, client) = _a53_cells()
+    result = import_cells(ArtifactSet(cells=[root, _client(client, msg_reply_timeout=5)]))
+    assert [str(n) for n in result.normalisations] == [
+        "qemu-zephyr-ivshmem.cell: msg_reply_timeout: 0x00000005 becomes 0x00000000"]
+
+
+def test_an_order_the_description_cannot_say_is_listed() -> None:
+    _, (root, client) = _a53_cells()
+    regions = client.cell.memory_regions
+    swapped = (*regions[:4], regions[5], regions[4], *regions[6:])
+    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=swapped)]))
+    assert [str(n) for n in result.normalisations] == [
+        "qemu-zephyr-ivshmem.cell: memory_regions[4]: 0x7a000000+0x05000000 (80 MiB) "
+        "READ|WRITE|EXECUTE|DMA|LOADABLE becomes 0x09000000+0x00001000 (4 KiB) "
+        "READ|WRITE|IO|ROOTSHARED",
+        "qemu-zephyr-ivshmem.cell: memory_regions[5]: 0x09000000+0x00001000 (4 KiB) "
+        "READ|WRITE|IO|ROOTSHARED becomes 0x7a000000+0x05000000 (80 MiB) "
+        "READ|WRITE|EXECUTE|DMA|LOADABLE",
+    ]
+
+
+def test_a_cell_without_ram_of_its_own_is_listed() -> None:
+    _, (root, client) = _a53_cells()
+    no_ram = tuple(m for m in client.cell.memory_regions if not m.flags & MemFlag.LOADABLE)
+    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=no_ram)]))
+    assert str(result.normalisations[0]) == (
+        "qemu-zephyr-ivshmem.cell: no RAM of its own; 'ram' below is a placeholder")
+
+
+def test_import_prints_the_normalisations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    _, (root, client) = _a53_cells()
+    monkeypatch.chdir(tmp_path)
+    Path("root.cell").write_bytes(cellfile.encode(root.config))
+    Path("zephyr.cell").write_bytes(
+        cellfile.encode(_client(client, msg_reply_timeout=5).config))
+    assert main(["import", "root.cell", "zephyr.cell", "-o", "board.yaml"]) == 0
+    out = capsys.readouterr()
+    assert out.err == (
+        "normalised: zephyr.cell: msg_reply_timeout: 0x00000005 becomes 0x00000000\n"
+        "1 normalisations: generate will not give these cells back byte for byte "
+        "(listed at the top of the YAML too)\n")
+    assert out.out == "board.yaml written; now run: mica-jailhouse check board.yaml\n"
+
+
+def test_two_cells_on_one_peer_id_is_listed() -> None:
+    """Jailhouse's alternative demo cells take the same peer id of a link."""
+    _, (root, client) = _a53_cells()
+    other = CellFile("other.cell", _client(client, name="other").config)
+    result = import_cells(ArtifactSet(cells=[root, client, other]))
+    assert str(result.normalisations[0]) == (
+        "other.cell: peer 1 of ivshmem 00:00.0 is qemu-zephyr-ivshmem.cell's too; the "
+        "description gives it to qemu-zephyr-ivshmem.cell (two cells cannot hold one peer id)")

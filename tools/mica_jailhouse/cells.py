@@ -8,7 +8,7 @@ emitter prints above each entry. The C templates only format these plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import derive
 from .jailhouse.abi import (
@@ -35,18 +35,14 @@ from .jailhouse.raw import (
     RawSystem,
 )
 from .model import LINUX, Cell, IvshmemLink, Span, System, Uart, bdf_text
+from .outputs import file_stem, root_stem
 from .units import PAGE, hx
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
-VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
-# platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
-# (it picks 1 on QEMU virt). With a fixed domain the driver adds
-# linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
-# (ida_free warning), so a second `jailhouse enable` gets no ivshmem device
-# ("Scanning root bridge failed", -ENOSPC) until reboot. Tested on QEMU.
-PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
 PINS_PER_CHIP = 128  # one jailhouse_irqchip covers pin_base .. pin_base + 127
 INTX_BAR_MASK = (0xFFFFF000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX
+INTX_64K_BAR_MASK = (0xFFFF0000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_INTX_64K
+BAR_MASKS = {"intx": INTX_BAR_MASK, "intx_64k": INTX_64K_BAR_MASK}
 
 
 @dataclass(frozen=True)
@@ -70,9 +66,12 @@ class CellPlan:
         return isinstance(self.config, RawSystem)
 
 
-def architecture(revision: int) -> Architecture | None:
-    """ARM64 where the revision's header has an architecture field (the ABI says which)."""
-    return Architecture.ARM64 if abi(revision).has_architecture else None
+def architecture(revision: int, aarch32: bool = False) -> Architecture | None:
+    """ARM64 (ARM for an AArch32 cell) where the revision's header has an architecture
+    field (the ABI says which)."""
+    if not abi(revision).has_architecture:
+        return None
+    return Architecture.ARM if aarch32 else Architecture.ARM64
 
 
 def ivshmem_irq(vpci_irq_base: int, bdf: int) -> int:
@@ -105,20 +104,24 @@ def uart_region_flags(uart: Uart) -> MemFlag:
 
 def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str, Memory]]:
     """state table, RW section, one output section per peer: what Jailhouse expects at
-    shmem_regions_start. Only the owner may write its output section."""
+    shmem_regions_start. Only the owner may write its output section; a section of size 0
+    (no RW section, no output) is an empty entry."""
     dev_id = link.peers.index(peer)
-    shared = MemFlag(0) if root else MemFlag.ROOTSHARED
+    shared = MemFlag.ROOTSHARED if not root or link.root_shared else MemFlag(0)
+    offset = link.guest_offset(peer)
     label = f"IVSHMEM {link.key} ({bdf_text(link.bdf)}, protocol {hx(link.protocol, 4)})"
-    out = [
-        (f"{label}: state table", _identity(link.state_table.span, R | shared)),
-        (f"{label}: read/write section", _identity(link.rw.span, R | W | shared)),
-    ]
-    for i, (section, owner) in enumerate(zip(link.outputs, link.peers, strict=True)):
-        flags = (R | W if i == dev_id else R) | shared
-        if section.span.size == 0:
-            out.append((f"{label}: output section of {owner} (none)", Memory(0, 0, 0, 0)))
+    sections = [("state table", link.state_table.span, R),
+                ("read/write section", link.rw.span, R | W)]
+    sections += [(f"output section of {owner or f'peer {i}'}", section.span,
+                  R | W if i == dev_id else R)
+                 for i, (section, owner) in enumerate(zip(link.outputs, link.peers, strict=True))]
+    out = []
+    for what, span, flags in sections:
+        if span.size == 0:
+            out.append((f"{label}: {what} (none)", Memory(0, 0, 0, 0)))
         else:
-            out.append((f"{label}: output section of {owner}", _identity(section.span, flags)))
+            out.append((f"{label}: {what}",
+                        Memory(span.base, span.base + offset, span.size, int(flags | shared))))
     return out
 
 
@@ -128,8 +131,8 @@ def _identity(span: Span, flags: int) -> Memory:
 
 def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevice:
     return PciDevice(
-        type=PciType.IVSHMEM, iommu=0, domain=VPCI_DOMAIN, bdf=link.bdf,
-        bar_mask=INTX_BAR_MASK, caps_start=0, num_caps=0, num_msi_vectors=0,
+        type=PciType.IVSHMEM, iommu=0, domain=link.domain(peer), bdf=link.bdf,
+        bar_mask=BAR_MASKS[link.bar_mask], caps_start=0, num_caps=0, num_msi_vectors=0,
         msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
         msix_address=0, shmem_regions_start=regions_start,
         shmem_dev_id=link.peers.index(peer), shmem_peers=len(link.peers),
@@ -144,10 +147,22 @@ def root_irqs(gic_irqs: int) -> set[int] | None:
     return set(range(32, gic_irqs))
 
 
-def irqchips(gicd: int, irqs: set[int] | None) -> list[Irqchip]:
-    """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root)."""
+def irqchips(gicd: int, irqs: set[int] | None,
+             bases: tuple[int, ...] = ()) -> list[Irqchip]:
+    """GIC entries enabling ``irqs`` (None: every SPI of the first chip, for the root): one
+    per ``bases`` (an interrupt goes to the entry with the highest base that covers it), or
+    one per block of 128 from 32 that holds one."""
     if irqs is None:
         return [Irqchip(gicd, 0, 32, (0xFFFFFFFF,) * 4)]
+    if bases:
+        chips = []
+        for base in bases:
+            words = [0, 0, 0, 0]
+            for irq in irqs:
+                if base == max((b for b in bases if b <= irq < b + PINS_PER_CHIP), default=-1):
+                    words[(irq - base) // 32] |= 1 << ((irq - base) % 32)
+            chips.append(Irqchip(gicd, 0, base, (words[0], words[1], words[2], words[3])))
+        return chips
     chips = []
     for block in sorted({(irq - 32) // PINS_PER_CHIP for irq in irqs}):
         base = 32 + block * PINS_PER_CHIP
@@ -233,7 +248,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
             pci_mmconfig_end_bus=0,
             pci_is_virtual=1,
-            pci_domain=PLATFORM_PCI_DOMAIN_ANY,
+            pci_domain=system.hypervisor.pci_domain,
             iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
             arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,
                             gicd_base=gic.distributor.base, gicc_base=v2.get("gicc_base", 0),
@@ -243,7 +258,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         root_cell=cell,
     )
     return CellPlan(
-        stem=f"{system.name}-root",
+        stem=root_stem(system.name),
         config=config,
         memory_comments=tuple(c for c, _ in regions),
         irqchip_comments=chip_comments,
@@ -259,6 +274,8 @@ def client_irqs(system: System, cell: Cell) -> dict[int, str]:
     for link in system.ivshmem:
         if cell.key in link.peers:
             irqs[ivshmem_irq(cell.vpci_irq_base, link.bdf)] = f"IVSHMEM {link.key}"
+    for irq in cell.irqs:
+        irqs.setdefault(irq, "IRQ")
     return irqs
 
 
@@ -278,22 +295,42 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     if cell.console == "uart":
         regions.append(("UART (shared with the root cell)",
                         _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
+    own = cell.own_console
+    if own is not None:
+        flags = uart_region_flags(own.uart) | (MemFlag.ROOTSHARED if own.shared else MemFlag(0))
+        regions.append((f"UART of the cell ({own.uart.type})",
+                        Memory(own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
+    for dev in cell.devices:
+        regions.append((f"MMIO: {dev.name}",
+                        Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
     for m in cell.memory:
-        flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE
+        flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
             flags |= MemFlag.ROOTSHARED
         regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
     regions.append(("communication region",
                     Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
     irqs = client_irqs(system, cell)
-    chips = irqchips(b.gic.distributor.base, set(irqs))
+    chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)
     chip_comments = []
     for chip in chips:
         mine = sorted(i for i in irqs if chip.pin_base <= i < chip.pin_base + PINS_PER_CHIP)
         chip_comments.append("GIC: " + ", ".join(f"{irqs[i]} {i}" for i in mine))
     cell_flags = CellFlag.PASSIVE_COMMREG
-    if cell.console == "uart":
+    if cell.aarch32:
+        cell_flags |= CellFlag.AARCH32
+    if cell.console == "uart" if cell.virtual_console is None else cell.virtual_console:
         cell_flags |= CellFlag.VIRTUAL_CONSOLE_PERMITTED
+    cell_console = Console(0, 0, 0, 0)
+    if cell.console == "uart":
+        cell_console = console(b.uart)
+    if own is not None:
+        base = console(own.uart)
+        cell_console = replace(base, address=own.virt + own.offset, divider=own.divider,
+                               clock_reg=own.clock_reg, gate_nr=own.gate_nr,
+                               flags=base.flags | own.flags)
+    if cell_console.type and cell.console_size is not None:
+        cell_console = replace(cell_console, size=cell.console_size)
     raw = RawCell(
         name=cell.name,
         cpu_set_size=8,
@@ -301,14 +338,15 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         flags=int(cell_flags),
         vpci_irq_base=cell.vpci_irq_base,
         cpu_reset_address=cell.reset_address,
-        console=console(b.uart) if cell.console == "uart" else Console(0, 0, 0, 0),
+        console=cell_console,
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
     )
     return CellPlan(
-        stem=cell.name,
-        config=RawNonRootCell(revision=rev, architecture=architecture(rev), cell=raw),
+        stem=file_stem(cell.name),
+        config=RawNonRootCell(revision=rev, architecture=architecture(rev, cell.aarch32),
+                              cell=raw),
         memory_comments=tuple(c for c, _ in regions),
         irqchip_comments=tuple(chip_comments),
         pci_comments=tuple(c for c, _ in pci),

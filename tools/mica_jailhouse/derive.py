@@ -85,7 +85,7 @@ def remoteproc_client(system: System) -> Cell | None:
     link = remoteproc_link(system)
     if link is None:
         return None
-    for peer in link.peers:
+    for peer in link.members:
         if peer != LINUX:
             try:
                 return system.cell(peer)

@@ -1,30 +1,66 @@
 """`import`: write a system description from cells that already exist.
 
-The cells hold most of the layout (CPUs, memory, ivshmem links, IRQ bases);
-what they do not (board RAM when no DTB is given, UART IRQ, QEMU options,
-firmware names) is filled with QEMU virt defaults and marked "assumed" in
-the YAML. ``check`` on the result then shows what is inconsistent.
+The cells hold most of the layout (CPUs, memory, devices, ivshmem links, interrupts, the
+GIC and the consoles); what they do not (board RAM when no DTB is given, the UART's
+interrupt, GIC register sizes and node path, QEMU options for a QEMU virt root cell, firmware
+names) is filled in and marked "assumed" in the YAML. ``check`` on the result then shows
+what is inconsistent.
+
+Nothing is lost silently: the description written is loaded back, its cells are
+derived as ``generate`` derives them, and every field that would not come back as
+the imported ``.cell`` holds it is listed (``Imported.normalisations``, and as
+comments at the top of the YAML).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import PurePath
+from typing import Any
 
 from . import mica
-from .cells import irq_pins
-from .diagnostics import UserError
-from .emit.escape import yaml_scalar
+from .cells import BAR_MASKS, irq_pins, ivshmem_irq, plans, uart_region_flags
+from .cells import console as board_console
+from .diagnostics import UserError, Where
+from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
-from .jailhouse.abi import ConType, MemFlag, PciType
-from .jailhouse.raw import RawNonRootCell, RawSystem
-from .jailhouse.view import entries
-from .load import DEFAULT_COMM_REGION
-from .model import Span, bdf_text
-from .units import hx, kernel_mem
+from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
+from .jailhouse.raw import Console, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
+from .jailhouse.view import CellFile, Entry, entries
+from .load import DEFAULT_COMM_REGION, build
+from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
+from .source import parse_yaml
+from .units import PAGE, hx, kernel_mem
 
 FOUR_GIB = 1 << 32
+QEMU_VIRT_GICD = 0x08000000  # a root cell with QEMU virt's GIC and PL011 gets board.qemu
+QEMU_VIRT_UART = 0x09000000
+QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt's, assumed
+ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
+_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
+NAME_BYTES = 31
+#: Keys of imported links, by protocol: MICA's RPMsg, Jailhouse's virtual Ethernet
+LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """One way the cells generated from the imported description differ from a given one."""
+
+    cell: str  # the .cell file as given
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.cell}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Imported:
+    text: str  # the YAML
+    normalisations: tuple[Normalisation, ...]
 
 
 def _key(name: str, taken: set[str]) -> str:
@@ -32,112 +68,401 @@ def _key(name: str, taken: set[str]) -> str:
     if not base[0].isalpha():
         base = "c" + base
     key, n = base, 2
-    while key in taken or key == "linux":
+    while key in taken or key == LINUX:
         key, n = f"{base}{n}", n + 1
     taken.add(key)
     return key
 
 
-def import_system(arts: ArtifactSet, name: str | None = None) -> str:
+def _name(name: str) -> str:
+    """A name the description accepts: the cell's own when it can be, else the nearest."""
+    if _NAME.match(name) and len(name.encode()) <= NAME_BYTES:
+        return name
+    out = re.sub(r"[^A-Za-z0-9_. -]", "-", name)[:NAME_BYTES].rstrip(" ")
+    return out if out[:1].isalpha() else ("c" + out)[:NAME_BYTES].rstrip(" ")
+
+
+@dataclass
+class _Link:
+    """An ivshmem link seen from the cells that declare it (peer id -> cell)."""
+
+    bdf: int
+    protocol: int
+    slots: int
+    regions: list[Memory]  # state table, RW, outputs as the first member maps them
+    members: dict[int, tuple[str, CellFile, PciDevice, list[Memory]]]
+
+
+def _shmem(cf: CellFile, es: list[Entry], i: int, d: PciDevice) -> list[Memory]:
+    stop = d.shmem_regions_start + 2 + d.shmem_peers
+    if stop > len(es):
+        raise UserError(
+            f"{cf.name}: pci_devices[{i}]: ivshmem regions {d.shmem_regions_start}..{stop - 1} "
+            f"are past the {len(es)} memory regions of the cell (fix the cell)")
+    return [e.mem for e in es[d.shmem_regions_start:stop]]
+
+
+def _links(arts: ArtifactSet, keys: dict[int, str], notes: list[Normalisation]) -> list[_Link]:
+    """Links by (bdf, state table address), in the order the root, then the clients, name them.
+    A peer id two cells take (Jailhouse's alternative demo cells do) goes to the first."""
+    found: dict[tuple[int, int], _Link] = {}
+    for cf in arts.cells:
+        es = entries(cf)
+        for i, d in enumerate(cf.cell.pci_devices):
+            if d.type != PciType.IVSHMEM:
+                continue
+            shm = _shmem(cf, es, i, d)
+            link = found.setdefault((d.bdf, shm[0].phys_start), _Link(
+                d.bdf, d.shmem_protocol, d.shmem_peers, shm, {}))
+            link.slots = max(link.slots, d.shmem_peers, d.shmem_dev_id + 1)
+            taken = link.members.setdefault(d.shmem_dev_id, (keys[id(cf)], cf, d, shm))
+            if taken[1] is not cf:
+                notes.append(Normalisation(
+                    cf.name, f"peer {d.shmem_dev_id} of ivshmem {bdf_text(d.bdf)} is "
+                    f"{taken[1].name}'s too; the description gives it to {taken[1].name} "
+                    "(two cells cannot hold one peer id)"))
+    return list(found.values())
+
+
+def _span_of(m: Memory) -> Span:
+    return Span(m.phys_start, m.size)
+
+
+def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
+    state, rw = link.regions[0], link.regions[1]
+    outs = [m.size for m in link.regions[2:] if m.size]
+    peers = [link.members[i][0] if i in link.members else None for i in range(link.slots)]
+    domains = {k: d.domain for k, _, d, _ in link.members.values()}
+    if set(domains.values()) == {VPCI_DOMAIN}:
+        domain = ""
+    elif len(set(domains.values())) == 1:
+        domain = str(next(iter(domains.values())))
+    else:
+        domain = "{" + ", ".join(f"{yaml_scalar(k)}: {v}" for k, v in domains.items()) + "}"
+    guest = {k: shm[0].virt_start for k, _, _, shm in link.members.values()
+             if shm[0].virt_start != shm[0].phys_start}
+    root = [shm for k, _, _, shm in link.members.values() if k == LINUX]
+    first = next(iter(link.members.values()))[2]
+    rpmsg = link.protocol == mica.RPMSG_PROTOCOL
+    rw_span = _span_of(rw) if rw.size else Span(state.phys_start + state.size, 0)
+    return dict(
+        key=key,
+        protocol=hx(link.protocol, 4),
+        bdf=bdf_text(link.bdf),
+        peers=", ".join("null" if p is None else yaml_scalar(p) for p in peers),
+        state_base=hx(state.phys_start), state_size=hx(state.size),
+        rw_base=hx(rw_span.base), rw_size=hx(rw_span.size),
+        output_size=hx(outs[0]) if outs else "",
+        domain=domain,
+        guest=", ".join(f"{yaml_scalar(k)}: {hx(v)}" for k, v in guest.items()),
+        root_shared=bool(root and root[0][0].flags & MemFlag.ROOTSHARED),
+        bar_mask=next((name for name, mask in BAR_MASKS.items()
+                       if mask == first.bar_mask and name != "intx"), ""),
+        dma_pool=_dma_pool(arts, _span_of(rw)) if rpmsg and LINUX in peers and rw.size else "",
+    )
+
+
+def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> str:
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
     cfg: RawSystem = root.config
     rc = cfg.root_cell
     plat = cfg.platform
+    keys: dict[int, str] = {id(root): LINUX}
+    key_taken: set[str] = set()
+    for cf in arts.clients:
+        keys[id(cf)] = _key(PurePath(cf.name).stem, key_taken)
+    links = _links(arts, keys, notes)
     root_entries = entries(root)
-    shm_idx: set[int] = set()
-    for d in rc.pci_devices:
-        if d.type == PciType.IVSHMEM:
-            shm_idx |= set(range(d.shmem_regions_start, d.shmem_regions_start + 2 + d.shmem_peers))
+    shm_idx = _ivshmem_indices(root)
     io = [e for e in root_entries if e.is_io and not e.empty]
     ram_like = [e for e in root_entries if not e.is_io and not e.empty and e.index not in shm_idx]
     hv = Span(cfg.hypervisor_memory.phys_start, cfg.hypervisor_memory.size)
     if arts.dtb is not None and arts.dtb.memory:
-        ram = arts.dtb.memory[0]
+        banks = list(arts.dtb.memory)
         ram_note = f"   # from {arts.dtb.name}"
     else:
-        spans = [e.phys for e in ram_like] + [hv]
-        base = min(s.base for s in spans)
-        ram = Span(base, max(s.end for s in spans) - base)
-        ram_note = "   # assumed: root RAM and hypervisor memory, end to end"
-    ecam = [e for e in io if e.phys.base >= FOUR_GIB]
-    mmio = [e for e in io if e.phys.base < FOUR_GIB]
-    key_taken: set[str] = set()
-    cells = []
-    keys: dict[int, str] = {}
-    uart_owner = "linux"
-    for cf in arts.clients:
-        assert isinstance(cf.config, RawNonRootCell)
-        c = cf.config.cell
-        key = _key(PurePath(cf.name).stem, key_taken)
-        keys[id(cf)] = key
-        es = entries(cf)
-        private = [e for e in es if not e.empty and not e.is_io and not e.is_comm
-                   and not e.mem.flags & MemFlag.ROOTSHARED]
-        comm = [e for e in es if e.is_comm]
-        memory = [
-            dict(name="ram" if i == 0 else f"ram{i}", base=hx(e.mem.phys_start),
-                 size=hx(e.mem.size),
-                 virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "")
-            for i, e in enumerate(private)
-        ]
-        console = "uart" if c.console.type == ConType.TYPE_PL011 else "null"
-        bitmap = irq_pins(c.irqchips)
-        if 33 in bitmap:
-            uart_owner = key
-        cells.append(dict(
-            key=key, name=c.name, cpus=", ".join(map(str, c.cpus)), memory=memory,
-            reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
-            comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
-            console=console, firmware=f"{c.name}.elf"))
-    links = []
+        shm = [e.phys for e in root_entries if e.index in shm_idx and not e.empty]
+        banks = _runs([e.phys for e in ram_like] + [hv] + shm)
+        ram_note = "   # assumed: root RAM, hypervisor and ivshmem memory, end to end"
+    ecam = [e for e in io if e.phys.base >= FOUR_GIB and e.phys.size == ECAM_SIZE
+            and e.phys.base % ECAM_SIZE == 0][:1]
+    mmio = [e for e in io if e not in ecam]
+    con = cfg.debug_console
+    board_uart = _board_uart(con)
+    uart_extra = ", reg_shift: 0, reg_width: 8" if board_uart.reg_shift == 0 else ""
+    chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
+    top_pin = max(irq_pins(rc.irqchips), default=159) + 1
+    gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
+    arm = plat.arm
+    qemu_virt = arm.gicd_base == QEMU_VIRT_GICD and con.address == QEMU_VIRT_UART
+    # dt_path: a DT unit address is bare hex
+    gic = dict(version=arm.gic_version, dt_path=f"/intc@{arm.gicd_base:x}",
+               gicd=hx(arm.gicd_base), gicd_size="64K" if arm.gic_version == 3 else "4K",
+               gicr=hx(arm.gicr_base), gicc=hx(arm.gicc_base), gich=hx(arm.gich_base),
+               gicv=hx(arm.gicv_base), maintenance_irq=arm.maintenance_irq,
+               irqs=gic_irqs if gic_irqs > 160 else "")
+    with_uart = [cf for cf in arts.clients if QEMU_VIRT_UART_IRQ in irq_pins(cf.cell.irqchips)]
+    uart_owner = keys[id(with_uart[0])] if len(with_uart) == 1 else LINUX
+    cells = [_cell(cf, keys[id(cf)], con, links, uart_owner, notes) for cf in arts.clients]
     link_keys: set[str] = set()
-    for i, d in enumerate(rc.pci_devices):
-        if d.type != PciType.IVSHMEM:
-            continue
-        shm = root_entries[d.shmem_regions_start:d.shmem_regions_start + 2 + d.shmem_peers]
-        if len(shm) < 2 + d.shmem_peers:
-            raise UserError(
-                f"{root.name}: pci_devices[{i}]: ivshmem regions "
-                f"{d.shmem_regions_start}..{d.shmem_regions_start + 1 + d.shmem_peers} are past "
-                f"the {len(root_entries)} memory regions of the cell (fix the cell)")
-        peers: dict[int, str] = {d.shmem_dev_id: "linux"}
-        for cf in arts.clients:
-            for cd in cf.config.cell.pci_devices if isinstance(cf.config, RawNonRootCell) else ():
-                if (cd.domain, cd.bdf) == (d.domain, d.bdf):
-                    peers[cd.shmem_dev_id] = keys[id(cf)]
-        out_size = shm[2].mem.size if len(shm) > 2 else 0
-        rpmsg = d.shmem_protocol == mica.RPMSG_PROTOCOL
-        links.append(dict(
-            key=_key("rpmsg" if rpmsg else f"link{i}", link_keys),
-            protocol=hx(d.shmem_protocol, 4),
-            bdf=bdf_text(d.bdf),
-            peers=", ".join(yaml_scalar(peers[k]) for k in sorted(peers)),
-            state_base=hx(shm[0].mem.phys_start), state_size=hx(shm[0].mem.size),
-            rw_base=hx(shm[1].mem.phys_start), rw_size=hx(shm[1].mem.size),
-            output_size=hx(out_size) if out_size else "",
-            dma_pool=_dma_pool(arts, shm[1].phys) if rpmsg else "",
-        ))
+    link_entries = [
+        _link_entry(lk, _key(LINK_KEYS.get(lk.protocol, "link"), link_keys), arts)
+        for lk in links
+    ]
     mem = arts.cmdline.mem if arts.cmdline else None
     sources = ", ".join(c.name for c in arts.cells) + (f", {arts.dtb.name}" if arts.dtb else "")
-    return _one_trailing_newline(render(
-        "system.yaml.j2", sources=sources, name=name or rc.name,
-        cpus=len(rc.cpus), ram_base=hx(ram.base), ram_size=kernel_mem(ram.size),
-        ram_note=ram_note, gic_version=plat.arm.gic_version,
-        # gicd_unit: a DT unit address, bare hex
-        gicd=hx(plat.arm.gicd_base), gicd_unit=f"{plat.arm.gicd_base:x}",
-        gicr=hx(plat.arm.gicr_base), maintenance_irq=plat.arm.maintenance_irq,
-        uart_base=hx(cfg.debug_console.address),
-        uart_size=hx(cfg.debug_console.size or 0x1000), uart_owner=uart_owner,
+    system_name = _name(name or rc.name)
+    return render(
+        "system.yaml.j2", sources=sources, name=system_name,
+        board_name=_key(system_name, set()), cpus=len(rc.cpus),
+        banks=[dict(base=hx(b.base), size=kernel_mem(b.size)) for b in banks],
+        ram_note=ram_note, gic=gic,
+        uart=dict(type=board_uart.type, base=hx(con.address), size=hx(board_uart.span.size),
+                  irq=QEMU_VIRT_UART_IRQ, owner=uart_owner, extra=uart_extra),
         mmio=[dict(base=hx(e.mem.phys_start), size=hx(e.mem.size)) for e in mmio],
-        ecam_base=hx(ecam[0].mem.phys_start) if ecam else hx(0x4010000000),
-        ecam_size=hx(ecam[0].mem.size) if ecam else "256M",
+        ecam=dict(base=hx(ecam[0].mem.phys_start), size=hx(ecam[0].mem.size)) if ecam else None,
+        qemu=qemu_virt,
         hv_base=hx(hv.base), hv_size=kernel_mem(hv.size),
         mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
+        pci_domain="" if plat.pci_domain == PLATFORM_PCI_DOMAIN_ANY else plat.pci_domain,
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
-        cells=cells, links=links,
-    ))
+        cells=cells, links=link_entries,
+    )
+
+
+def _runs(spans: list[Span]) -> list[Span]:
+    """Adjacent or overlapping spans merged, in address order."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: s.base):
+        if out and s.base <= out[-1].end:
+            last = out.pop()
+            out.append(Span(last.base, max(last.end, s.end) - last.base))
+        else:
+            out.append(s)
+    return out
+
+
+DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
+    MemFlag.LOADABLE
+RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
+DEFAULT_DEVICE_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.IO
+DEVICE_FLAGS = ("read", "write", "execute", "dma", "io", "rootshared", "io_8", "io_16", "io_32",
+                "io_64", "io_unaligned", "no_hugepages")  # the schema's
+
+
+def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: str,
+          notes: list[Normalisation]) -> dict[str, Any]:
+    c = cf.cell
+    idx = _ivshmem_indices(cf)
+    es = entries(cf)
+    private = [e for e in es if not e.empty and not e.is_io and not e.is_comm
+               and e.index not in idx]
+    comm = [e for e in es if e.is_comm]
+    memory = []
+    for i, e in enumerate(private):
+        flags = MemFlag(e.mem.flags) & ~MemFlag.ROOTSHARED
+        memory.append(dict(
+            name="ram" if i == 0 else f"ram{i}", base=hx(e.mem.phys_start), size=hx(e.mem.size),
+            virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "",
+            shared=bool(e.mem.flags & MemFlag.ROOTSHARED),
+            flags="" if flags == DEFAULT_RAM_FLAGS else ", ".join(
+                n for n in RAM_FLAGS if flags & MemFlag[n.upper()])))
+    if not memory:
+        notes.append(Normalisation(cf.name, "no RAM of its own; 'ram' below is a placeholder"))
+        memory = [dict(name="ram", base=hx(c.cpu_reset_address), size=hx(PAGE),
+                       virt="", shared=False, flags="")]
+    board_uart = _board_uart(con)
+    uart, own, console_size, used = _console(cf, board_uart, idx)
+    devices = []
+    for e in es:
+        if e.is_io and not e.empty and e.index not in idx and e.index != used:
+            flags = MemFlag(e.mem.flags)
+            devices.append(dict(
+                base=hx(e.mem.phys_start), size=hx(e.mem.size),
+                virt=hx(e.mem.virt_start) if e.mem.virt_start != e.mem.phys_start else "",
+                flags="" if flags == DEFAULT_DEVICE_FLAGS else ", ".join(
+                    n for n in DEVICE_FLAGS if flags & MemFlag[n.upper()])))
+    pins = irq_pins(c.irqchips)
+    bases = [chip.pin_base for chip in c.irqchips]
+    default_bases = sorted({32 + (irq - 32) // 128 * 128 for irq in pins})
+    derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
+               if any(m[1] is cf for m in lk.members.values())}
+    if uart_owner == key:
+        derived.add(QEMU_VIRT_UART_IRQ)
+    permitted = bool(c.flags & CellFlag.VIRTUAL_CONSOLE_PERMITTED)
+    return dict(
+        key=key, name=_name(c.name),
+        cpus=", ".join(map(str, c.cpus)), memory=memory,
+        reset=hx(c.cpu_reset_address), vpci=c.vpci_irq_base,
+        comm=hx(comm[0].mem.virt_start) if comm else hx(DEFAULT_COMM_REGION),
+        console="uart" if uart else own or "null",
+        console_size=console_size,
+        virtual_console="" if permitted == uart else str(permitted).lower(),
+        irqs=", ".join(map(str, sorted(pins - derived))),
+        irqchip_bases=", ".join(map(str, bases)) if bases != default_bases else "",
+        devices=devices,
+        aarch32=bool(c.flags & CellFlag.AARCH32),
+        firmware=f"{_key(c.name, set())}.elf")
+
+
+def _uart_type(value: int) -> str:
+    """``board.uart.type`` for a JAILHOUSE_CON_TYPE_* ("" if the description has none)."""
+    try:
+        kind = ConType(value).name.removeprefix("TYPE_").lower()
+    except ValueError:
+        return ""
+    return kind if kind in UART_TYPES else ""
+
+
+def _board_uart(con: Console) -> Uart:
+    """``board.uart`` as the importer writes it from the root cell's debug console (a type
+    the description cannot say becomes pl011, and the difference is listed)."""
+    kind = _uart_type(con.type) or "pl011"
+    shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
+    return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
+                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32)
+
+
+UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx_lpuart",
+              "scif")  # the schema's
+
+
+def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, int | None]:
+    """(console: uart?, the cell's own console as YAML or "", console_size or "", the index
+    of the console's memory region)."""
+    c = cf.cell.console
+    if not c.type:
+        return False, "", "", None
+    regions = cf.cell.memory_regions
+    shared = Memory(board.span.base, board.span.base, board.span.size,
+                    int(uart_region_flags(board) | MemFlag.ROOTSHARED))
+    if replace(c, size=board.span.size) == board_console(board) and shared in regions:
+        return (True, "", hx(c.size) if c.size != board.span.size else "",
+                regions.index(shared))
+    kind = _uart_type(c.type)
+    mine = [e for e in entries(cf) if e.is_io and e.index not in idx
+            and e.mem.virt_start <= c.address < e.mem.virt_start + e.mem.size]
+    if not kind or not mine:
+        return False, "", "", None
+    m = mine[0].mem
+    keys = [f"type: {yaml_scalar(kind)}", f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
+    if m.virt_start != m.phys_start:
+        keys.append(f"virt: {hx(m.virt_start)}")
+    if c.address != m.virt_start:
+        keys.append(f"offset: {hx(c.address - m.virt_start)}")
+    if m.flags & MemFlag.ROOTSHARED:
+        keys.append("shared: true")
+    if kind == "8250" and not c.flags & ConFlag.REGDIST_4:
+        keys.append("reg_shift: 0")
+    if m.flags & MemFlag.IO_8 and not m.flags & MemFlag.IO_32:
+        keys.append("reg_width: 8")
+    keys += [f"{name}: {hx(value, 0)}" for name, value in
+             (("divider", c.divider), ("clock_reg", c.clock_reg), ("gate_nr", c.gate_nr))
+             if value]
+    keys += [f"{name}: true" for name, flag in (("mdr_quirk", ConFlag.MDR_QUIRK),
+                                                 ("inverted_gate", ConFlag.INVERTED_GATE))
+             if c.flags & flag]
+    return (False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else "",
+            mine[0].index)
+
+
+def _ivshmem_indices(cf: CellFile) -> set[int]:
+    out: set[int] = set()
+    for d in cf.cell.pci_devices:
+        if d.type == PciType.IVSHMEM:
+            out |= set(range(d.shmem_regions_start, d.shmem_regions_start + 2 + d.shmem_peers))
+    return out
+
+
+def import_cells(arts: ArtifactSet, name: str | None = None) -> Imported:
+    """The description of ``arts`` and what generating from it would not give back."""
+    notes: list[Normalisation] = []
+    text = _yaml(arts, name, notes)
+    system = build(parse_yaml(text, "imported.yaml"))
+    assert arts.root is not None
+    regenerated = plans(system, arts.root.config.revision)
+    found = list(notes)
+    for given, plan in zip(arts.cells if arts.cells[0] is arts.root else
+                           [arts.root, *arts.clients], regenerated, strict=True):
+        found += [Normalisation(given.name, d) for d in differences(given.config, plan.config)]
+    if found:
+        lines = text.split("\n")
+        top = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+        lines[top:top] = [f"# Generated cells differ from the imported ones ({len(found)} "
+                          "normalisations):", *(f"#   {comment(str(n))}" for n in found)]
+        text = "\n".join(lines)
+    return Imported(_one_trailing_newline(text), tuple(found))
+
+
+def import_system(arts: ArtifactSet, name: str | None = None) -> str:
+    return import_cells(arts, name).text
+
+
+# --- what differs ----------------------------------------------------------------------
+
+def _value(v: object) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int):
+        return hx(v)
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, Memory):
+        if v == Memory(0, 0, 0, 0):
+            return "{0}"
+        at = "" if v.virt_start == v.phys_start else f" at guest {hx(v.virt_start)}"
+        flags = "|".join(f.name or "" for f in MemFlag if f.value and v.flags & f.value) or "0"
+        return f"{Span(v.phys_start, v.size)}{at} {flags}"
+    if isinstance(v, tuple) and all(isinstance(x, int) for x in v):
+        return "(" + ", ".join(hx(x) for x in v) + ")"
+    if is_dataclass(v):
+        parts = [f"{f.name}={_value(getattr(v, f.name))}" for f in fields(v)
+                 if getattr(v, f.name) not in (0, False, (), None)]
+        return "{" + ", ".join(parts) + "}"
+    return repr(v)
+
+
+def _array(path: str, want: tuple[Any, ...], got: tuple[Any, ...]) -> list[str]:
+    if len(want) == len(got):
+        out = []
+        for i, (a, b) in enumerate(zip(want, got, strict=True)):
+            out += _diff(f"{path}[{i}]", a, b)
+        return out
+    missing = list((Counter(want) - Counter(got)).elements())
+    extra = list((Counter(got) - Counter(want)).elements())
+    out = [f"{path}: {len(want)} entries become {len(got)}"]
+    out += [f"{path}: {_value(m)} is not described (dropped)" for m in missing]
+    out += [f"{path}: {_value(m)} is added" for m in extra]
+    if not missing and not extra:
+        out.append(f"{path}: same entries, other order")
+    return out
+
+
+def _diff(path: str, want: object, got: object) -> list[str]:
+    if want == got:
+        return []
+    if isinstance(want, tuple) and isinstance(got, tuple) and not (
+            all(isinstance(x, int) for x in want + got)):
+        return _array(path, want, got)
+    if is_dataclass(want) and type(want) is type(got) and not isinstance(want, Memory):
+        out = []
+        for f in fields(want):
+            out += _diff(f"{path}.{f.name}" if path else f.name,
+                         getattr(want, f.name), getattr(got, f.name))
+        return out
+    return [f"{path}: {_value(want)} becomes {_value(got)}"]
+
+
+def differences(given: RawConfig, generated: RawConfig) -> list[str]:
+    """What ``generated`` changes of ``given``, one line per field or array entry."""
+    if isinstance(given, RawSystem) and isinstance(generated, RawSystem):
+        return [d.replace("root_cell.", "", 1) for d in _diff("", given, generated)]
+    if isinstance(given, RawNonRootCell) and isinstance(generated, RawNonRootCell):
+        return [d.replace("cell.", "", 1) for d in _diff("", given, generated)]
+    return ["a root cell becomes a non-root cell" if isinstance(given, RawSystem)
+            else "a non-root cell becomes a root cell"]
 
 
 def _one_trailing_newline(text: str) -> str:
@@ -154,4 +479,4 @@ def _dma_pool(arts: ArtifactSet, rw: Span) -> str:
     return "{}"
 
 
-__all__ = ["import_system"]
+__all__ = ["Imported", "Normalisation", "differences", "import_cells", "import_system"]

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any
 from . import derive
 from .boards import REPO, builtin_path
 from .diagnostics import Diagnostic, InvalidSystem, UserError, error
+from .jailhouse.abi import ConFlag, MemFlag
 from .model import (
     LINUX,
     Board,
     Cell,
+    CellConsole,
+    CellDevice,
     CellMemory,
     DmaPool,
     Gic,
@@ -170,6 +173,8 @@ def _plain(err: jsonschema.ValidationError) -> str:
     if err.validator == "maxLength" and isinstance(err.instance, str):
         return (f"{err.instance!r} is {len(err.instance)} characters long, "
                 f"at most {err.validator_value}")
+    if err.validator == "contains" and isinstance(err.instance, list):
+        return "all entries are null"
     if err.validator == "pattern":
         return f"{err.instance!r} has an invalid form (expected {err.validator_value})"
     return str(err.message)
@@ -229,6 +234,16 @@ def _uart(doc: Document, path: YamlPath) -> Uart:
                 reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
 
 
+def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
+    c = _get(doc.data, path)
+    uart = _uart(doc, path)
+    flags = (ConFlag.MDR_QUIRK if c.get("mdr_quirk") else 0) | \
+        (ConFlag.INVERTED_GATE if c.get("inverted_gate") else 0)
+    return CellConsole(uart, to_int(c.get("virt", c["base"])), c.get("shared", False),
+                       c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0),
+                       int(flags), to_int(c.get("offset", 0)))
+
+
 def _gic(doc: Document) -> Gic:
     g = doc.data["board"]["gic"]
     p: YamlPath = ("board", "gic")
@@ -286,6 +301,11 @@ def _board(doc: Document) -> Board:
     )
 
 
+def _mem_flags(names: list[str]) -> int:
+    """``[read, write]`` as JAILHOUSE_MEM_READ | JAILHOUSE_MEM_WRITE."""
+    return int(sum(MemFlag[n.upper()] for n in set(names)))
+
+
 def build(doc: Document) -> System:
     d = doc.data
     w = doc.where
@@ -301,6 +321,7 @@ def build(doc: Document) -> System:
         where=w(("hypervisor",)),
         console=_uart(doc, ("hypervisor", "console")) if "console" in d["hypervisor"] else None,
         no_map=d["hypervisor"]["memory"].get("no_map", False),
+        pci_domain=d["hypervisor"].get("pci_domain", 0xFFFF),
     )
     mem = d["linux"].get("mem")
     linux = Linux(
@@ -320,6 +341,7 @@ def build(doc: Document) -> System:
                 no_map=m.get("no_map", True),
                 shared=m.get("shared", False),
                 where=w((*p, "memory", i)),
+                flags=None if "flags" not in m else _mem_flags(m["flags"]),
             )
             for i, m in enumerate(c["memory"])
         )
@@ -332,13 +354,28 @@ def build(doc: Document) -> System:
                 reset_address=to_int(c["reset_address"]),
                 vpci_irq_base=c.get("vpci_irq_base", DEFAULT_CELL_VPCI_IRQ_BASE + 4 * index),
                 comm_region=to_int(c.get("comm_region", DEFAULT_COMM_REGION)),
-                console=c.get("console"),
+                console="own" if isinstance(c.get("console"), dict) else c.get("console"),
                 firmware=c["firmware"],
                 autoboot=c.get("autoboot", False),
                 where=w(p),
                 reset_where=w((*p, "reset_address")),
                 comm_where=w((*p, "comm_region")),
                 cpus_where=tuple(w((*p, "cpus", i)) for i in range(len(c["cpus"]))),
+                irqs=tuple(c.get("irqs", ())),
+                virtual_console=c.get("virtual_console"),
+                console_size=to_int(c["console_size"]) if "console_size" in c else None,
+                own_console=_cell_console(doc, (*p, "console"))
+                if isinstance(c.get("console"), dict) else None,
+                devices=tuple(
+                    CellDevice(dev.get("name", f"device {i}"),
+                               Span(to_int(dev["base"]), to_int(dev["size"])),
+                               to_int(dev.get("virt", dev["base"])),
+                               _mem_flags(dev.get("flags", ["read", "write", "io"])),
+                               w((*p, "devices", i)))
+                    for i, dev in enumerate(c.get("devices", []))),
+                irqchip_bases=tuple(c.get("irqchip_bases", ())),
+                bases_where=w((*p, "irqchip_bases")),
+                aarch32=c.get("aarch32", False),
             )
         )
 
@@ -359,6 +396,9 @@ def build(doc: Document) -> System:
                 where=w((*p, "dma_pool")),
             )
         out_size = to_int(lk.get("output_size", 0))
+        domain = lk.get("domain", {})
+        if isinstance(domain, int):
+            domain = {peer: domain for peer in lk["peers"] if peer is not None}
         links.append(
             IvshmemLink(
                 key=key,
@@ -371,17 +411,22 @@ def build(doc: Document) -> System:
                 ),
                 rw=rw,
                 outputs=tuple(
-                    Region(f"ivshmem {key} output section of {peer}", span,
+                    Region(f"ivshmem {key} output section of {peer or f'peer {i}'}", span,
                            w((*p, "output_size")))
-                    for peer, span in zip(
+                    for i, (peer, span) in enumerate(zip(
                         lk["peers"], derive.output_sections(rw.span, out_size, len(lk["peers"])),
                         strict=True,
-                    )
+                    ))
                 ),
                 dma_pool=pool,
                 where=w(p),
                 peers_where=w((*p, "peers")),
                 bdf_where=w((*p, "bdf")),
+                domains=tuple(sorted(domain.items())),
+                guest=tuple(sorted((peer, to_int(v)) for peer, v in lk.get("guest", {}).items())),
+                guest_where=w((*p, "guest")),
+                root_shared=lk.get("root_shared", False),
+                bar_mask=lk.get("bar_mask", "intx"),
             )
         )
     return System(

@@ -240,15 +240,17 @@ def _link_rows(system: System, regions: _CellRegions, note: MemNote) -> list[Row
     """ivshmem sections, with the rights each peer has (drawn in every mapper's lane)."""
     out = []
     for link in system.ivshmem:
-        parts = [("state table", link.state_table), ("RW section", link.rw)]
-        parts += [(f"output section of {peer}", section)
-                  for peer, section in zip(link.peers, link.outputs, strict=True)
+        parts = [("state table", link.state_table)]
+        if link.rw.span.size:  # ivshmem-net has none
+            parts.append(("RW section", link.rw))
+        parts += [(f"output section of {peer or f'peer {i}'}", section)
+                  for i, (peer, section) in enumerate(zip(link.peers, link.outputs, strict=True))
                   if section.span.size]
         for part, region in parts:
             found = regions.mapped(region.span)
             by_cell = {m.cell: m for m in found}
             rights = [f"{peer} {_rights(by_cell[who])}"
-                      for peer, who in ((p, ROOT if p == LINUX else p) for p in link.peers)
+                      for peer, who in ((p, ROOT if p == LINUX else p) for p in link.members)
                       if who in by_cell]
             owner = f"ivshmem {link.key} {part}"
             if rights:

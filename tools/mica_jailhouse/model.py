@@ -113,6 +113,14 @@ class Region:
     where: Where
 
 
+# platform_info.pci_domain: (u16)-1 lets Linux number the virtual host itself
+# (it picks 1 on QEMU virt). With a fixed domain the driver adds
+# linux,pci-domain, which Linux 6.1 fails to release at `jailhouse disable`
+# (ida_free warning), so a second `jailhouse enable` gets no ivshmem device
+# ("Scanning root bridge failed", -ENOSPC) until reboot. Tested on QEMU.
+PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
+
+
 @dataclass(frozen=True)
 class Hypervisor:
     memory: Region
@@ -121,6 +129,7 @@ class Hypervisor:
     where: Where
     console: Uart | None = None  # the debug console; None: board.uart
     no_map: bool = False  # reserve the hypervisor memory in the Linux DTB with no-map
+    pci_domain: int = PLATFORM_PCI_DOMAIN_ANY  # platform_info.pci_domain
 
     def debug_console(self, board: Board) -> Uart:
         return self.console if self.console is not None else board.uart
@@ -141,6 +150,33 @@ class CellMemory:
     no_map: bool  # reserve it in the Linux device tree with no-map
     shared: bool  # may overlap other regions declared shared
     where: Where
+    #: Jailhouse JAILHOUSE_MEM_* flags; None: read, write, execute, DMA, loadable.
+    flags: int | None = None
+
+
+@dataclass(frozen=True)
+class CellDevice:
+    """A device's MMIO registers a cell may access (``devices[]``)."""
+
+    name: str
+    span: Span
+    virt: int
+    flags: int  # JAILHOUSE_MEM_* flags
+    where: Where
+
+
+@dataclass(frozen=True)
+class CellConsole:
+    """A cell's own serial port (``console: {...}``), not the board UART."""
+
+    uart: Uart  # type, span (the MMIO region), register spacing and width
+    virt: int  # guest address of the region and of the console
+    shared: bool  # mapped JAILHOUSE_MEM_ROOTSHARED
+    divider: int = 0
+    clock_reg: int = 0
+    gate_nr: int = 0
+    flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
+    offset: int = 0  # of the console's registers in the region
 
 
 @dataclass(frozen=True)
@@ -152,13 +188,22 @@ class Cell:
     reset_address: int
     vpci_irq_base: int
     comm_region: int  # guest address of Jailhouse's communication region
-    console: str | None
+    console: str | None  # "uart", "own" (own_console) or None
     firmware: str
     autoboot: bool
     where: Where
     reset_where: Where
     comm_where: Where
     cpus_where: tuple[Where, ...] = field(default=())
+    irqs: tuple[int, ...] = ()  # interrupts the cell takes besides the UART's and its links'
+    virtual_console: bool | None = None  # None: with console 'uart'
+    console_size: int | None = None  # .console.size; None: the UART's
+    own_console: CellConsole | None = None  # with console "own"
+    devices: tuple[CellDevice, ...] = ()
+    #: pin_base of each irqchip entry; () = blocks of 128 from 32, as the interrupts need
+    irqchip_bases: tuple[int, ...] = ()
+    bases_where: Where = field(default=Where(""))
+    aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
 
 
 @dataclass(frozen=True)
@@ -168,22 +213,47 @@ class DmaPool:
     where: Where
 
 
+VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
+
+
 @dataclass(frozen=True)
 class IvshmemLink:
     key: str
     protocol: int
     bdf: int
-    peers: tuple[str, ...]
+    #: One entry per peer id; None: a peer id no cell of this system takes (one-ended link).
+    peers: tuple[str | None, ...]
     state_table: Region
-    rw: Region
+    rw: Region  # size 0: no RW section (ivshmem-net)
     outputs: tuple[Region, ...]  # one per peer, may be empty (size 0)
     dma_pool: DmaPool | None
     where: Where
     peers_where: Where
     bdf_where: Where = field(default=Where(""))
+    bar_mask: str = "intx"  # "intx" or "intx_64k": JAILHOUSE_IVSHMEM_BAR_MASK_*
+    #: PCI domain of the device, by peer; peers not named: VPCI_DOMAIN.
+    domains: tuple[tuple[str, int], ...] = ()
+    #: Guest address of the state table, by peer; peers not named: identity.
+    guest: tuple[tuple[str, int], ...] = ()
+    guest_where: Where = field(default=Where(""))
+    #: The root cell maps the sections with JAILHOUSE_MEM_ROOTSHARED too.
+    root_shared: bool = False
 
     def regions(self) -> tuple[Region, ...]:
-        return (self.state_table, self.rw, *[o for o in self.outputs if o.span.size])
+        return (self.state_table, *[r for r in (self.rw, *self.outputs) if r.span.size])
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The peers that are cells of this system, in peer-id order."""
+        return tuple(p for p in self.peers if p is not None)
+
+    def domain(self, peer: str) -> int:
+        return dict(self.domains).get(peer, VPCI_DOMAIN)
+
+    def guest_offset(self, peer: str) -> int:
+        """Guest address minus physical address of the link's sections in ``peer``."""
+        base = dict(self.guest).get(peer)
+        return 0 if base is None else base - self.state_table.span.base
 
 
 @dataclass(frozen=True)

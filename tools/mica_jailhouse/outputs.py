@@ -6,6 +6,8 @@ cells must not share a file name) and the emitters ask for it here.
 
 from __future__ import annotations
 
+import re
+
 from .derive import is_mica_client
 from .diagnostics import Where
 from .model import System
@@ -18,6 +20,16 @@ def output_name(board: str, feature: str | None) -> str:
 
 
 MANIFEST = "manifest.json"
+
+
+def file_stem(name: str) -> str:
+    """The stem of a cell's files: its Jailhouse name, a space (or any character that is
+    awkward in a file name, a shell word or a URL) made '-'."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
+
+
+def root_stem(system_name: str) -> str:
+    return f"{file_stem(system_name)}-root"
 
 
 def output_files(system: System) -> list[tuple[str, str, Where]]:
@@ -33,9 +45,10 @@ def output_files(system: System) -> list[tuple[str, str, Where]]:
         out += [("qemu-args.json", "the QEMU arguments", fixed),
                 ("qemuboot.conf", "runqemu's settings", fixed)]
     out.append((MANIFEST, "the manifest", fixed))
-    out.append((f"{system.name}-root.c", "the root cell", system.where))
+    out.append((f"{root_stem(system.name)}.c", "the root cell", system.where))
     for cell in system.cells:
-        out.append((f"{cell.name}.c", f"cell {cell.key}", cell.where))
+        stem = file_stem(cell.name)
+        out.append((f"{stem}.c", f"cell {cell.key}", cell.where))
         if is_mica_client(system, cell):
-            out.append((f"{cell.name}.conf", f"the MICA config of cell {cell.key}", cell.where))
+            out.append((f"{stem}.conf", f"the MICA config of cell {cell.key}", cell.where))
     return out

@@ -142,8 +142,18 @@ def _valid(v: Any, schema: Any, root: Mapping[str, Any]) -> bool:
                     return False
             elif (len(v) < want) if key == "minLength" else (len(v) > want):
                 return False
-        elif key in ("minItems", "maxItems", "items"):
+        elif key in ("minItems", "maxItems", "items", "uniqueItems", "contains"):
             if not isinstance(v, list):
+                continue
+            if key == "uniqueItems":
+                if want is True and any(_equal(a, b) for i, a in enumerate(v) for b in v[i + 1:]):
+                    return False
+                continue
+            if key == "contains":
+                if "minContains" in schema or "maxContains" in schema:
+                    raise _Unsure
+                if not any(_valid(x, want, root) for x in v):
+                    return False
                 continue
             if key == "items":
                 if "prefixItems" in schema:

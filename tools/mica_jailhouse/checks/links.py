@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import mica
+from ..cells import PINS_PER_CHIP, client_irqs
 from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error
 from ..model import LINUX, Cell, Span, System
@@ -15,7 +16,7 @@ def check_links(system: System) -> list[Diagnostic]:
     known = {c.key for c in system.cells}
     for link in system.ivshmem:
         seen: set[str] = set()
-        for peer in link.peers:
+        for peer in link.members:
             if peer != LINUX and peer not in known:
                 names = ", ".join([LINUX, *sorted(known)])
                 diags.append(
@@ -27,6 +28,12 @@ def check_links(system: System) -> list[Diagnostic]:
                     error(link.peers_where, f"ivshmem {link.key}: peer '{peer}' listed twice")
                 )
             seen.add(peer)
+        for what, named in (("guest", link.guest), ("domain", link.domains)):
+            for peer, _ in named:
+                if peer not in link.members:
+                    diags.append(error(
+                        link.where, f"ivshmem {link.key}: {what} names '{peer}', not a peer "
+                        "of this link", f"peers: {', '.join(link.members)}"))
         if link.dma_pool is not None and link.protocol != mica.RPMSG_PROTOCOL:
             diags.append(
                 error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "
@@ -65,9 +72,15 @@ def guest_ranges(system: System, cell: Cell) -> list[tuple[str, Span, Where]]:
     out.append(("the communication region", Span(cell.comm_region, PAGE), cell.comm_where))
     if cell.console == "uart":
         out.append(("the UART", system.board.uart.span, system.board.uart.where))
+    if cell.own_console is not None:
+        own = cell.own_console
+        out.append(("its UART", Span(own.virt, own.uart.span.size), own.uart.where))
+    out += [(f"device '{d.name}'", Span(d.virt, d.span.size), d.where) for d in cell.devices]
     for link in system.ivshmem:
         if cell.key in link.peers:
-            out += [(r.name, r.span, r.where) for r in link.regions()]
+            offset = link.guest_offset(cell.key)
+            out += [(r.name, Span(r.span.base + offset, r.span.size),
+                     link.guest_where if offset else r.where) for r in link.regions()]
     return out
 
 
@@ -79,7 +92,8 @@ def check_guest_ranges(system: System) -> list[Diagnostic]:
             first, second = sorted((a, b), key=lambda r: (r[2].file == system.file, r[2].line))
             diags.append(error(second[2], f"cells.{cell.key} sees {second[0]} at {second[1]}, "
                                f"over {first[0]} at {first[1]}",
-                               "give each a distinct guest address: memory virt or comm_region",
+                               "give each a distinct guest address: memory virt, "
+                               "comm_region or the link's guest",
                                also=[first[2]]))
     return diags
 
@@ -95,6 +109,14 @@ def check_cells(system: System) -> list[Diagnostic]:
             diags.append(error(cell.where, f"cell name '{cell.name}' also used by "
                                f"cells.{names[cell.name]}", "cell names must be unique"))
         names[cell.name] = cell.key
+        if cell.irqchip_bases:
+            pins = PINS_PER_CHIP
+            for irq in sorted(client_irqs(system, cell)):
+                if not any(b <= irq < b + pins for b in cell.irqchip_bases):
+                    diags.append(error(
+                        cell.bases_where, f"cells.{cell.key} takes interrupt {irq}, which no "
+                        f"irqchip entry covers (each covers {pins} from its base)",
+                        f"add a base from {irq - pins + 1} to {irq}"))
         if not any(m.virt <= cell.reset_address < m.virt + m.span.size for m in cell.memory):
             diags.append(
                 error(cell.reset_where,

@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..cells import INTX_BAR_MASK, CellPlan
-from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag, abi
+from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
+from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag
 from ..jailhouse.raw import Console, Memory, RawSystem
 from ..model import System
 from ..units import hx
@@ -58,6 +58,7 @@ class ConsoleView:
     size: str
     type: str
     flags: str
+    extra: tuple[tuple[str, str], ...] = ()  # divider, gate_nr, clock_reg when set
 
 
 def bdf_expression(bdf: int) -> str:
@@ -71,13 +72,18 @@ def bdf_expression(bdf: int) -> str:
 def _bar_mask(mask: tuple[int, ...]) -> str:
     if mask == INTX_BAR_MASK:
         return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX"
+    if mask == INTX_64K_BAR_MASK:
+        return "JAILHOUSE_IVSHMEM_BAR_MASK_INTX_64K"
     return "{ " + ", ".join(hx(w) for w in mask) + " }"
 
 
 def _console(c: Console) -> ConsoleView:
     con_flags = flag_names(c.flags, ConFlag, "JAILHOUSE_CON_").replace("\t\t\t\t", "\t\t\t\t ")
+    extra = tuple((name, hx(value, 0)) for name, value in
+                  (("divider", c.divider), ("gate_nr", c.gate_nr), ("clock_reg", c.clock_reg))
+                  if value)
     return ConsoleView(hx(c.address), hx(c.size, 0),
-                       f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags)
+                       f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags, extra)
 
 
 def render_cell(system: System, plan: CellPlan) -> str:
@@ -87,7 +93,8 @@ def render_cell(system: System, plan: CellPlan) -> str:
         source=PurePath(system.file).name,
         system=system.name,
         revision=revision,
-        arch=abi(revision).has_architecture,
+        arch=None if plan.config.architecture is None
+        else f"JAILHOUSE_{plan.config.architecture.name}",
         name=cell.name,
         cpus=hx(sum(1 << c for c in cell.cpus), 0),
         cpu_list=", ".join(map(str, cell.cpus)),
