@@ -158,6 +158,7 @@ CASES: dict[str, Callable[[ArtifactSet], None]] = {
     "cpu-not-in-root": lambda a: set_client(a, cpus=(3, 5)),
     "cpu-twice": lambda a: second_client(a, irqchips=(Irqchip(0x08000000, 0, 32,
                                                               (0, 0, 0, 0)),)),
+    "cell-ram-shared": lambda a: second_client(a, cpus=(2,), pci_devices=(), irqchips=()),
     "root-cpus-not-online": lambda a: setattr(a, "cmdline",
                                               evidence.parse_cmdline("mem=780M maxcpus=3")),
     "reset-not-loadable": lambda a: set_client(a, cpu_reset_address=0x80000000),

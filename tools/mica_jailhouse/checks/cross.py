@@ -25,6 +25,7 @@ from . import iommu
 from .cell_config import check_cell, check_platform, platform, root_ram_over_ivshmem
 from .cpus import CPU0_WHY
 from .pci_scan import check_cell_slot0
+from .sweep import overlapping
 
 
 def raw(cell: CellFile) -> RawCell:
@@ -76,6 +77,7 @@ def check_artifacts(arts: ArtifactSet, *, described: frozenset[str] = frozenset(
     diags += _ivshmem(arts)
     diags += _irqs(arts)
     diags += _linux_memory(arts)
+    diags += _shared_private_ram(arts, described)
     diags += _dtb(arts)
     diags += _mica(arts)
     return sorted(set(diags), key=Diagnostic.sort_key)
@@ -343,6 +345,25 @@ def _private(cell: CellFile) -> list[Entry]:
     shm = ivshmem_indices(cell)
     return [e for e in entries(cell) if not e.empty and not e.is_comm and not e.is_io
             and not e.mem.flags & MemFlag.ROOTSHARED and e.index not in shm]
+
+
+def _shared_private_ram(arts: ArtifactSet, described: frozenset[str]) -> list[Diagnostic]:
+    """Two non-root cells mapping the same private RAM. Jailhouse does not refuse the second
+    cell: cell create unmaps the region from the root, which is already done, so both cells
+    own it and overwrite each other. (Cells from one description: its overlap check says so,
+    at the YAML lines.)"""
+    diags: list[Diagnostic] = []
+    order = {id(c): i for i, c in enumerate(arts.cells)}
+    owned = [e for cell in arts.clients for e in _private(cell)]
+    for a, b in overlapping(owned, lambda e: e.phys):
+        if a.cell is b.cell or {a.cell.name, b.cell.name} <= described:
+            continue
+        first, second = sorted((a, b), key=lambda e: order[id(e.cell)])
+        diags.append(error(second.where, f"{second.phys} overlaps {first.cell.name}'s "
+                           f"{first.phys}: Jailhouse does not refuse it, and both cells would "
+                           "write the same RAM", "give each cell its own RAM; cells that never "
+                           "run together: check them one at a time", also=[first.where]))
+    return diags
 
 
 def _ivshmem_spans(arts: ArtifactSet) -> list[tuple[Entry, PciDevice]]:
