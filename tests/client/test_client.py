@@ -94,6 +94,16 @@ def test_client_config_unknown_cell(capsys: pytest.CaptureFixture[str], tmp_path
     assert "no MICA client cell 'nope' (client cells: zephyr)" in capsys.readouterr().err
 
 
+def test_unsupported_says_why_or_nothing() -> None:
+    for name in CLIENT_BOARDS:
+        assert client.unsupported(_system(name)) is None, name
+    # the layer skips its recipe with this for the Raspberry Pi 4 (mini UART, an 8250)
+    assert client.unsupported(_system("rpi4")) == (
+        "systems/rpi4.yaml: board.uart type '8250': the reference client drives a PL011 only")
+    assert client.unsupported(_system("qemu-a53"), "nope") == (
+        "systems/qemu-a53.yaml: no MICA client cell 'nope' (client cells: zephyr)")
+
+
 # --- the ELF -------------------------------------------------------------------
 
 

@@ -125,6 +125,17 @@ def board(system: System, cell: Cell) -> ClientBoard:
     )
 
 
+def unsupported(system: System, key: str | None = None) -> str | None:
+    """Why the reference client cannot be built for ``system`` (for the cell ``key``, or
+    its only client cell), or None when it can: the message ``client-config`` would stop
+    with. The layer skips its recipe with it at parse time."""
+    try:
+        board(system, pick_cell(system, key))
+    except UserError as exc:
+        return str(exc)
+    return None
+
+
 def render_client(system: System, cell: Cell) -> dict[str, str]:
     """{file name: text} of the header, the linker script and ``CELL_FILE`` for ``cell``."""
     b = board(system, cell)
