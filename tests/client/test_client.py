@@ -100,8 +100,12 @@ def test_unsupported_says_why_or_nothing() -> None:
     # the layer skips its recipe with this for the Raspberry Pi 4 (mini UART, an 8250)
     assert client.unsupported(_system("rpi4")) == (
         "systems/rpi4.yaml: board.uart type '8250': the reference client drives a PL011 only")
-    assert client.unsupported(_system("qemu-a53"), "nope") == (
-        "systems/qemu-a53.yaml: no MICA client cell 'nope' (client cells: zephyr)")
+    # a cell that does not exist is the user's mistake: client-config names it
+    assert client.unsupported(_system("qemu-a53"), "nope") is None
+    system = _system("qemu-a53")
+    alone = replace(system, ivshmem=())
+    assert client.unsupported(alone) == (
+        "systems/qemu-a53.yaml: no MICA client cell (a cell with an RPMsg ivshmem link to Linux)")
 
 
 # --- the ELF -------------------------------------------------------------------

@@ -126,14 +126,26 @@ def board(system: System, cell: Cell) -> ClientBoard:
 
 
 def unsupported(system: System, key: str | None = None) -> str | None:
-    """Why the reference client cannot be built for ``system`` (for the cell ``key``, or
-    its only client cell), or None when it can: the message ``client-config`` would stop
-    with. The layer skips its recipe with it at parse time."""
-    try:
-        board(system, pick_cell(system, key))
-    except UserError as exc:
-        return str(exc)
-    return None
+    """Why the reference client cannot be built for ``system``, or None when it can: the
+    message ``client-config`` would stop with. The layer skips its recipe with it at parse
+    time. ``key`` names the cell (else every client cell is tried); a key that names no
+    client cell is a mistake, not a limit of the board: None, and ``client-config`` says so.
+    """
+    cells = client_cells(system)
+    if key is not None:
+        cells = [c for c in cells if key in (c.key, c.name)]
+        if not cells:
+            return None
+    if not cells:
+        return (f"{system.file}: no MICA client cell (a cell with an RPMsg ivshmem link to "
+                "Linux)")
+    reasons = []
+    for cell in cells:
+        try:
+            board(system, cell)
+        except UserError as exc:
+            reasons.append(str(exc))
+    return reasons[0] if len(reasons) == len(cells) else None
 
 
 def render_client(system: System, cell: Cell) -> dict[str, str]:
