@@ -67,9 +67,14 @@ def mica_jailhouse_run_generate(d):
                  % (result.returncode, d.getVar("MICA_SYSTEM"), result.stdout))
     return mica_jailhouse_read_manifest(d, d.getVar("MICA_JAILHOUSE_OUT"))
 
-MICA_JAILHOUSE_SKIP ?= "${@'' if (d.getVar('MICA_SYSTEM') or '').strip() else \
-    'MICA_SYSTEM is empty for MACHINE "%s": set MICA_SYSTEM to a built-in system (qemu-a53, ' \
-    'qemu-a72, rpi4) or to a system description YAML' % d.getVar('MACHINE')}"
+def mica_jailhouse_no_system(d):
+    """The skip reason of a recipe that generates when MICA_SYSTEM is empty, else ""."""
+    if (d.getVar("MICA_SYSTEM") or "").strip():
+        return ""
+    return ('MICA_SYSTEM is empty for MACHINE "%s": set MICA_SYSTEM to a built-in system '
+            '(qemu-a53, qemu-a72, rpi4) or to a system description YAML' % d.getVar("MACHINE"))
+
+MICA_JAILHOUSE_SKIP ?= "${@mica_jailhouse_no_system(d)}"
 
 python do_mica_jailhouse_generate() {
     mica_jailhouse_run_generate(d)
@@ -81,3 +86,27 @@ do_mica_jailhouse_generate[vardeps] += "MICA_SYSTEM JAILHOUSE_CONFIG_REVISION MI
 # changes that task's hash, so the overlay is generated again.
 do_mica_jailhouse_generate[depends] += "${@'virtual/kernel:do_deploy' if (d.getVar('MICA_BASE_DTB') or '').strip() else ''}"
 addtask mica_jailhouse_generate after do_unpack do_prepare_recipe_sysroot before do_configure
+
+def mica_jailhouse_check_cmdline(d, folder, manifest):
+    """Warn when the description needs kernel arguments (mem=) that nothing in this
+    build passes to Linux (MICA_JAILHOUSE_CMDLINE_BY); the message names them."""
+    import os
+    args = ""
+    for name in mica_jailhouse_manifest_files(manifest, "cmdline"):
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            args = " ".join((args + " " + f.read()).split())
+    if not args:
+        return
+    if mica_jailhouse_manifest_files(manifest, "qemuboot"):
+        by = "runqemu (QB_KERNEL_CMDLINE_APPEND)"
+    else:
+        by = (d.getVar("MICA_JAILHOUSE_CMDLINE_BY") or "").strip()
+    if by:
+        bb.note('kernel arguments "%s" for MICA_SYSTEM = "%s": passed by %s'
+                % (args, d.getVar("MICA_SYSTEM"), by))
+        return
+    bb.warn('MICA_SYSTEM = "%s" needs the kernel arguments "%s", and nothing in this build '
+            'passes them to Linux (MACHINE "%s"): add them to the kernel command line your '
+            'boot loader gives (e.g. U-Boot\'s bootargs), then set MICA_JAILHOUSE_CMDLINE_BY '
+            'to what passes them. Without them Linux allocates memory that Jailhouse, its '
+            'cells or the ivshmem links own.' % (d.getVar("MICA_SYSTEM"), args, d.getVar("MACHINE")))

@@ -29,6 +29,23 @@ MICA_BASE_DTB ?= "${MICA_BASE_DTB_DEFAULT}"
 MICA_BASE_DTB_DEFAULT ??= ""
 MICA_BASE_DTB_DEFAULT:raspberrypi4-64 = "bcm2711-rpi-4-b.dtb"
 
+# Who gives Linux the kernel arguments the description needs (mem=, written by
+# the generation as cmdline.txt): runqemu (QB_KERNEL_CMDLINE_APPEND) for QEMU
+# systems; on meta-raspberrypi's machines its cmdline.txt, which the firmware
+# passes to Linux (dynamic-layers/raspberrypi appends them to rpi-cmdline).
+# Elsewhere mica-jailhouse-config warns with the arguments to add to your boot
+# loader: set this to what passes them (e.g. "u-boot bootargs") once it does.
+MICA_JAILHOUSE_CMDLINE_BY ??= "${MICA_JAILHOUSE_CMDLINE_BY_DEFAULT}"
+MICA_JAILHOUSE_CMDLINE_BY_DEFAULT ??= ""
+MICA_JAILHOUSE_CMDLINE_BY_DEFAULT:rpi = "${@'rpi-cmdline (cmdline.txt)' \
+    if 'raspberrypi' in (d.getVar('BBFILE_COLLECTIONS') or '').split() else ''}"
+
+# The generated overlay is also deployed under this name at the top of
+# DEPLOY_DIR_IMAGE, whatever the system is called, for the boot partition:
+# meta-raspberrypi's IMAGE_BOOT_FILES entry
+# "mica-jailhouse.dtbo;overlays/mica-jailhouse.dtbo" and "dtoverlay=mica-jailhouse".
+MICA_JAILHOUSE_DTBO ?= "mica-jailhouse.dtbo"
+
 # Jailhouse's cell configuration format: 13 for Jailhouse 0.12 (openEuler's
 # fork and the cells MICA's micad accepts), 14 for Jailhouse master. The
 # generated cells, the Jailhouse recipe's SRCREV and micad must agree.
@@ -95,6 +112,97 @@ def mica_client_firmware_uris(d):
         return flags
     uri = (d.getVar("MICA_CLIENT_FIRMWARE") or "").strip()
     return {"": uri} if uri else {}
+
+def mica_jailhouse_system_file(d):
+    """The YAML file MICA_SYSTEM names, as a recipe's parse can find it: a built-in's
+    systems/NAME.yaml beside this layer, an absolute path, or a file in the recipe's
+    FILESPATH; None when MICA_SYSTEM is empty or the file is not found here."""
+    import os
+    system = (d.getVar("MICA_SYSTEM") or "").strip()
+    if not system:
+        return None
+    if system.endswith((".yaml", ".yml")) or "/" in system:
+        path = system if os.path.isabs(system) else \
+            bb.utils.which(d.getVar("FILESPATH") or "", system)
+    else:
+        path = os.path.join(d.getVar("MICA_JAILHOUSE_SRCDIR"), "systems", system + ".yaml")
+    return path if path and os.path.isfile(path) else None
+
+def mica_jailhouse_load_system(d):
+    """MICA_SYSTEM read at parse time by the generator's own loader (tools/ beside this
+    layer, the code mica-jailhouse-tools-native installs), in bitbake's Python. The YAML
+    becomes a parse dependency: editing it parses the recipe again.
+
+    None when there is no file to read here, when bitbake's Python lacks the generator's
+    modules (PyYAML, Jinja2), or when the description is broken: the build then stops in
+    the generation with the generator's own diagnostics."""
+    import os
+    import sys
+    from pathlib import Path
+    path = mica_jailhouse_system_file(d)
+    if path is None:
+        return None
+    bb.parse.mark_dependency(d, path)
+    tools = os.path.join(d.getVar("MICA_JAILHOUSE_SRCDIR"), "tools")
+    if tools not in sys.path:
+        sys.path.append(tools)  # appended: never in front of bitbake's own modules
+    try:
+        from mica_jailhouse.diagnostics import UserError
+        from mica_jailhouse.load import load
+    except ImportError as exc:
+        bb.debug(1, "meta-mica-jailhouse: cannot read %s at parse time: %s" % (path, exc))
+        return None
+    try:
+        return load(Path(path))
+    except UserError:
+        return None
+
+def mica_jailhouse_reference_client_problem(d):
+    """(why the reference client (client/) cannot be built for MICA_SYSTEM, the
+    ClientPaths of the description's MICA clients): ("", []) when it can, or when
+    MICA_SYSTEM cannot be read at parse time (then client-config stops do_configure with
+    the same reason). The reason is the generator's, as client-config gives it."""
+    import os
+    system = mica_jailhouse_load_system(d)
+    if system is None:
+        return "", []
+    from mica_jailhouse import derive
+    from mica_jailhouse.emit import client
+    cell = (d.getVar("MICA_REFERENCE_CLIENT_CELL") or "").strip() or None
+    paths = [os.path.join(d.getVar("MICA_JAILHOUSE_FIRMWARE_DIR"), c.firmware)
+             for c in system.cells if derive.is_mica_client(system, c)]
+    return client.unsupported(system, cell) or "", paths
+
+MICA_CLIENT_FIRMWARE_HOWTO = "set MICA_CLIENT_FIRMWARE to your client OS image \
+(file:///path/to/zephyr.elf, or an https:// URL with ;sha256sum=...), or \
+MICA_CLIENT_FIRMWARE_PACKAGE to a package that installs it"
+
+def mica_jailhouse_reference_client_skip(d):
+    """mica-reference-client's skip reason: "" when it can be built for MICA_SYSTEM."""
+    why, paths = mica_jailhouse_reference_client_problem(d)
+    if not why:
+        return ""
+    return ('the reference client cannot be built for MICA_SYSTEM = "%s" (%s); the '
+            'generated MICA config expects the client image at %s: %s'
+            % (d.getVar("MICA_SYSTEM"), why, ", ".join(paths) or "its ClientPath",
+               d.getVar("MICA_CLIENT_FIRMWARE_HOWTO")))
+
+def mica_client_firmware_unset(d):
+    """mica-client-firmware's skip reason when MICA_CLIENT_FIRMWARE is empty: what
+    images get instead, or that nothing provides the client."""
+    package = (d.getVar("MICA_CLIENT_FIRMWARE_PACKAGE") or "").strip()
+    if package and package != "mica-client-firmware":
+        return ('MICA_CLIENT_FIRMWARE is not set: images get the client image from '
+                'MICA_CLIENT_FIRMWARE_PACKAGE = "%s"' % package)
+    why = mica_jailhouse_reference_client_problem(d)[0]
+    if why:
+        return ('MICA_CLIENT_FIRMWARE is not set, and the reference client '
+                '(mica-reference-client) cannot be built for MICA_SYSTEM = "%s" (%s), so '
+                'nothing provides mica-client-firmware: %s'
+                % (d.getVar("MICA_SYSTEM"), why, d.getVar("MICA_CLIENT_FIRMWARE_HOWTO")))
+    return ('MICA_CLIENT_FIRMWARE is not set, so images get the reference client '
+            '(mica-reference-client) as mica-client-firmware: %s'
+            % d.getVar("MICA_CLIENT_FIRMWARE_HOWTO"))
 
 def mica_jailhouse_rproviders(d):
     """{runtime name: recipe} that enabling the layer prefers."""

@@ -22,6 +22,10 @@ python __anonymous() {
     mica_jailhouse_check(d)
     d.appendVar("IMAGE_INSTALL", " ${MICA_JAILHOUSE_IMAGE_INSTALL}")
     d.appendVar("ROOTFS_POSTPROCESS_COMMAND", " mica_jailhouse_check_clients;")
+    if (d.getVar("MICA_BASE_DTB") or "").strip():
+        # Real hardware: the boot partition (IMAGE_BOOT_FILES, written by wic)
+        # takes the overlay mica-jailhouse-config deploys.
+        d.appendVarFlag("do_image_wic", "depends", " mica-jailhouse-config:do_deploy")
     if bb.data.inherits_class("qemuboot", d):
         d.appendVarFlag("do_write_qemuboot_conf", "depends",
                         " mica-jailhouse-config:do_deploy")

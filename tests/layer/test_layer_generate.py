@@ -41,6 +41,11 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def output_stem(system: str) -> str:
+    """The DTB's stem: openEuler's names, the board's first word ("qemu-jailhouse")."""
+    return f"{system.split('-')[0]}-jailhouse"
+
+
 #: Real boards: the machine the layer maps to the system, and the kernel DTB it deploys.
 MACHINES = {"rpi4": ("raspberrypi4-64", "broadcom/bcm2711-rpi-4-b.dtb")}
 
@@ -80,6 +85,15 @@ def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
         assert {f"{system}-jailhouse.dtbo", "manifest.json", f"{system}-root.c"} <= \
             set(_files(out))
         assert "qemuboot.conf" not in _files(out)
+    # do_deploy: everything under mica-jailhouse/, the DTB at the top (runqemu's QB_DTB),
+    # the overlay at the top under one name for every system (the boot partition's).
+    d.setVar("DEPLOYDIR", str(tmp_path / "deploy"))
+    d.setVar("T", str(tmp_path))
+    bbparse.bb.build.exec_func("do_deploy", d)
+    deployed = {p.name: p.read_bytes() for p in (tmp_path / "deploy").iterdir() if p.is_file()}
+    assert _files(tmp_path / "deploy" / "mica-jailhouse") == _files(out)
+    assert deployed["mica-jailhouse.dtbo"] == _files(out)[f"{output_stem(system)}.dtbo"]
+    assert deployed[f"{output_stem(system)}.dtb"] == _files(out)[f"{output_stem(system)}.dtb"]
 
 
 def test_class_reports_the_cli_diagnostics(bbparse: Any, tmp_path: Path,

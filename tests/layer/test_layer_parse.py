@@ -33,7 +33,8 @@ def test_the_layer_has_what_the_tests_expect() -> None:
 
 
 # What a .bbappend of the layer is applied to here: a stub of the OE-core recipe.
-APPEND_BASES = {"linux-%.bbappend": FIXTURES / "linux-yocto_6.6.bb"}
+APPEND_BASES = {"linux-%.bbappend": FIXTURES / "linux-yocto_6.6.bb",
+                "rpi-cmdline.bbappend": FIXTURES / "rpi-cmdline.bb"}
 
 
 @pytest.mark.parametrize("recipe", layer_files(".bb"), ids=ids(layer_files(".bb")))

@@ -44,6 +44,12 @@ python do_deploy() {
         shutil.copyfile(os.path.join(out, name), os.path.join(deploydir, "mica-jailhouse", name))
     for name in mica_jailhouse_manifest_files(manifest, "dtb"):
         shutil.copyfile(os.path.join(out, name), os.path.join(deploydir, os.path.basename(name)))
+    # The overlay under one name for every system, for the boot partition
+    # (IMAGE_BOOT_FILES "mica-jailhouse.dtbo;overlays/mica-jailhouse.dtbo").
+    for name in mica_jailhouse_manifest_files(manifest, "dtbo"):
+        shutil.copyfile(os.path.join(out, name),
+                        os.path.join(deploydir, d.getVar("MICA_JAILHOUSE_DTBO")))
+    mica_jailhouse_check_cmdline(d, out, manifest)
 }
 addtask deploy after do_install before do_build
 

@@ -20,14 +20,13 @@ SRC_URI = "${@' '.join(mica_client_firmware_uris(d).values())}"
 
 inherit mica_jailhouse_recipe
 
-# mica_client_firmware_uris(): classes/mica_jailhouse_common.bbclass.
-# Unset, this recipe is skipped and mica-client-firmware comes from the
-# project's reference client (mica-reference-client RPROVIDES it).
-MICA_JAILHOUSE_SKIP = "${@'' if mica_client_firmware_uris(d) else \
-    'MICA_CLIENT_FIRMWARE is not set, so images get the reference client ' \
-    '(mica-reference-client) as mica-client-firmware: set MICA_CLIENT_FIRMWARE to your ' \
-    'client OS image (file:///path/to/zephyr.elf, or an https:// URL with ;sha256sum=...), ' \
-    'or MICA_CLIENT_FIRMWARE_PACKAGE to a package that installs it'}"
+# mica_client_firmware_uris(), mica_client_firmware_unset():
+# classes/mica_jailhouse_common.bbclass. Unset, this recipe is skipped; the
+# reason says what images get instead: the project's reference client
+# (mica-reference-client RPROVIDES mica-client-firmware) where it can be built
+# for MICA_SYSTEM, the package MICA_CLIENT_FIRMWARE_PACKAGE names, or nothing
+# (e.g. rpi4: then the reason asks for MICA_CLIENT_FIRMWARE).
+MICA_JAILHOUSE_SKIP = "${@'' if mica_client_firmware_uris(d) else mica_client_firmware_unset(d)}"
 
 PACKAGE_ARCH = "${MACHINE_ARCH}"
 

@@ -31,6 +31,13 @@ RPROVIDES:${PN} = "mica-client-firmware"
 
 # For a system with several client cells: the cell (key or name) to build for.
 MICA_REFERENCE_CLIENT_CELL ??= ""
+
+# The client drives a PL011 console (QEMU's virt boards): for a system it cannot
+# be built for (e.g. rpi4, whose console is the mini UART, an 8250), the recipe
+# is skipped with the generator's reason and how to give your own client image
+# (MICA_CLIENT_FIRMWARE, MICA_CLIENT_FIRMWARE_PACKAGE). Decided from the system
+# description, read at parse time (classes/mica_jailhouse_common.bbclass).
+MICA_JAILHOUSE_SKIP = "${@mica_jailhouse_no_system(d) or mica_jailhouse_reference_client_skip(d)}"
 MICA_REFERENCE_CLIENT_BOARD = "${B}/board"
 
 def mica_reference_client_config_argv(d):
