@@ -17,6 +17,11 @@ from .conftest import REPO, need_module, need_program
 
 KAS_FILES = sorted((REPO / "kas").glob("*.yml"))
 TOP = REPO / "kas" / "qemu-a53-jailhouse.yml"
+RPI4 = REPO / "kas" / "rpi4-jailhouse.yml"
+#: The kas files a user builds, and the repositories each one brings in (with its includes).
+TOPS = {TOP: {"poky", "meta-openembedded", "meta-openamp", "meta-mica-jailhouse"},
+        RPI4: {"poky", "meta-openembedded", "meta-openamp", "meta-mica-jailhouse",
+               "meta-raspberrypi", "meta-arm"}}
 
 
 def _schema() -> dict[str, Any]:
@@ -37,11 +42,21 @@ def test_kas_file_matches_schema(path: Path) -> None:
     jsonschema.validate(yaml.safe_load(text), _schema())
 
 
-def _repos() -> dict[str, Any]:
+def _repos(*paths: Path) -> dict[str, Any]:
+    """The repositories of these kas files and of the files they include (all: every file)."""
     repos: dict[str, Any] = {}
-    for path in KAS_FILES:
-        repos.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("repos") or {})
+    for path in paths or KAS_FILES:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        includes = [REPO / name for name in config.get("header", {}).get("includes", [])]
+        if paths and includes:
+            repos.update(_repos(*includes))
+        repos.update(config.get("repos") or {})
     return repos
+
+
+@pytest.mark.parametrize("path", TOPS, ids=[p.name for p in TOPS])
+def test_top_file_brings_its_layers(path: Path) -> None:
+    assert set(_repos(path)) == TOPS[path]
 
 
 def test_every_remote_repo_is_pinned() -> None:
@@ -65,13 +80,37 @@ def test_top_file_states_machine_distro_and_target() -> None:
     assert 'MCS_FEATURES = "jailhouse"' in config["local_conf_header"]["meta-mica-jailhouse"]
 
 
+def test_rpi4_file_boots_jailhouse_on_tf_a() -> None:
+    """raspberrypi4-64 with TF-A's BL31 (meta-arm) as the armstub, for PSCI and EL2; the
+    GIC, the mini UART console and the overlay mica-jailhouse-config deploys."""
+    config = yaml.safe_load(RPI4.read_text(encoding="utf-8"))
+    assert config["machine"] == "raspberrypi4-64"
+    assert config["target"] == "mica-jailhouse-image"
+    assert config["header"]["includes"] == ["kas/scarthgap.yml"]
+    assert set(config["repos"]["meta-arm"]["layers"]) == {"meta-arm", "meta-arm-toolchain"}
+    assert 'MCS_FEATURES = "jailhouse"' in config["local_conf_header"]["meta-mica-jailhouse"]
+    conf = config["local_conf_header"]["rpi4-jailhouse"].splitlines()
+    assert 'ENABLE_UART = "1"' in conf
+    assert 'TFA_PLATFORM:pn-trusted-firmware-a = "rpi4"' in conf
+    assert 'TFA_BUILD_TARGET:pn-trusted-firmware-a = "bl31"' in conf
+    assert 'COMPATIBLE_MACHINE:pn-trusted-firmware-a = "raspberrypi4-64"' in conf
+    assert 'do_image_wic[depends] += "trusted-firmware-a:do_deploy"' in conf
+    boot_files = next(line for line in conf if line.startswith("IMAGE_BOOT_FILES:append"))
+    # meta-arm deploys bl31-<TFA_PLATFORM>.bin; config.txt names it as copied
+    assert " bl31-rpi4.bin;bl31.bin " in boot_files
+    extra = next(line for line in conf if line.startswith("RPI_EXTRA_CONFIG = "))
+    lines = extra.partition("=")[2].strip().strip('"').split("\\n")
+    assert {"enable_gic=1", "armstub=bl31.bin", "dtoverlay=mica-jailhouse"} <= set(lines)
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                    env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
 
 
-def test_kas_dump_offline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("top", TOPS, ids=[p.name for p in TOPS])
+def test_kas_dump_offline(tmp_path: Path, top: Path) -> None:
     kas = need_program("kas", "kas==5.5")
     if shutil.which("git") is None:
         pytest.fail("git not installed: apt-get install git")
@@ -83,7 +122,7 @@ def test_kas_dump_offline(tmp_path: Path) -> None:
                 main / "meta-mica-jailhouse" / "conf")
     # Every other repository: an empty local git repository with its layer folders.
     override: dict[str, Any] = {"header": {"version": 14}, "repos": {}}
-    for name, repo in _repos().items():
+    for name, repo in _repos(top).items():
         if repo.get("url") is None:
             continue
         local = tmp_path / "repos" / name
@@ -99,10 +138,10 @@ def test_kas_dump_offline(tmp_path: Path) -> None:
     env["KAS_WORK_DIR"] = str(tmp_path / "work")
     (tmp_path / "work").mkdir()
     result = subprocess.run(
-        [kas, "dump", f"{main}/kas/qemu-a53-jailhouse.yml:{main}/kas/offline.yml"],
+        [kas, "dump", f"{main}/kas/{top.name}:{main}/kas/offline.yml"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     dumped = yaml.safe_load(result.stdout)
-    assert dumped["machine"] == "qemuarm64"
+    assert dumped["machine"] == yaml.safe_load(top.read_text(encoding="utf-8"))["machine"]
     assert dumped["repos"]["poky"]["commit"] == "1d54d1c4736a114e1cecbe85a0306e3814d5ce70"
-    assert set(dumped["repos"]) == set(_repos())
+    assert set(dumped["repos"]) == TOPS[top]
