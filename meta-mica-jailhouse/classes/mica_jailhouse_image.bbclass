@@ -7,7 +7,9 @@
 #     `mica-jailhouse generate` derived from the system description and
 #     mica-jailhouse-config deployed: never typed again here;
 #   - a rootfs check that every MICA config's ClientPath is a file in
-#     the image (`mica start` would otherwise fail on the board).
+#     the image (`mica start` would otherwise fail on the board);
+#   - on real hardware (MICA_BASE_DTB set), do_image_wic waits for the
+#     overlay mica-jailhouse-config deploys (IMAGE_BOOT_FILES takes it).
 # Without "jailhouse" in MCS_FEATURES this class changes nothing.
 
 inherit mica_jailhouse_common
