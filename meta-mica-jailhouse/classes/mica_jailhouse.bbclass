@@ -109,4 +109,5 @@ def mica_jailhouse_check_cmdline(d, folder, manifest):
             'passes them to Linux (MACHINE "%s"): add them to the kernel command line your '
             'boot loader gives (e.g. U-Boot\'s bootargs), then set MICA_JAILHOUSE_CMDLINE_BY '
             'to what passes them. Without them Linux allocates memory that Jailhouse, its '
-            'cells or the ivshmem links own.' % (d.getVar("MICA_SYSTEM"), args, d.getVar("MACHINE")))
+            'cells or the ivshmem links own.'
+            % (d.getVar("MICA_SYSTEM"), args, d.getVar("MACHINE")))

@@ -134,7 +134,7 @@ def mica_jailhouse_load_system(d):
     becomes a parse dependency: editing it parses the recipe again.
 
     None when there is no file to read here, when bitbake's Python lacks the generator's
-    modules (PyYAML, Jinja2), or when the description is broken: the build then stops in
+    modules (PyYAML: loading needs no more), or when the description is broken: the build then stops in
     the generation with the generator's own diagnostics."""
     import os
     import sys
