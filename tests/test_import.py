@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,12 @@ from mica_jailhouse.evidence import ArtifactSet
 from mica_jailhouse.importer import import_cells, import_system
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.abi import MemFlag
-from mica_jailhouse.jailhouse.raw import Memory, RawNonRootCell
+from mica_jailhouse.jailhouse.raw import Irqchip, Memory, RawNonRootCell, RawSystem
 from mica_jailhouse.jailhouse.view import CellFile
 from mica_jailhouse.load import build, load
-from mica_jailhouse.model import System
+from mica_jailhouse.model import Span, System
 from mica_jailhouse.source import parse_yaml
+from mica_jailhouse.units import to_int
 from mica_testbed.jailhouse.compiler import compile_config
 from strategies import valid_systems
 from support import need_tool
@@ -252,3 +254,46 @@ def test_two_cells_on_one_peer_id_is_listed() -> None:
     assert str(result.normalisations[0]) == (
         "other.cell: peer 1 of ivshmem 00:00.0 is qemu-zephyr-ivshmem.cell's too; the "
         "description gives it to qemu-zephyr-ivshmem.cell (two cells cannot hold one peer id)")
+
+
+def test_an_empty_irqchip_entry_is_listed() -> None:
+    """Jailhouse's ls1028a/ls2088a demos size irqchips[] for two and fill one."""
+    _, (root, client) = _a53_cells()
+    chips = (*client.cell.irqchips, Irqchip(0, 0, 0, (0, 0, 0, 0)))
+    result = import_cells(ArtifactSet(cells=[root, _client(client, irqchips=chips)]))
+    assert [str(n) for n in result.normalisations] == [
+        "qemu-zephyr-ivshmem.cell: irqchips: 2 entries become 1",
+        "qemu-zephyr-ivshmem.cell: irqchips: {0} is not described (dropped)",
+    ]
+    assert "irqchip_bases" not in result.text
+
+
+def test_many_ram_runs_become_at_most_16_banks() -> None:
+    """Jailhouse's jetson-tx2 root maps its devices as RAM (no JAILHOUSE_MEM_IO): 47 runs."""
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    rc = root.config.root_cell
+    extra = tuple(Memory(0x1_0000_0000 + i * 0x20_0000, 0x1_0000_0000 + i * 0x20_0000,
+                         0x10_0000, int(MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE))
+                  for i in range(20))
+    big = CellFile(root.name, dataclasses.replace(root.config, root_cell=dataclasses.replace(
+        rc, memory_regions=(*rc.memory_regions, *extra))))
+    data = yaml.safe_load(import_cells(ArtifactSet(cells=[big, client])).text)
+    banks = [Span(b["base"], to_int(b["size"])) for b in data["board"]["ram"]]
+    assert len(banks) == 16
+    assert all(a.end < b.base for a, b in itertools.pairwise(banks))  # ordered, apart
+    for m in extra:  # every run is inside a bank
+        assert any(b.base <= m.phys_start and m.phys_start + m.size <= b.end for b in banks)
+    assert "(the nearest merged into 16 banks)" in \
+        import_cells(ArtifactSet(cells=[big, client])).text
+
+
+def test_import_of_a_root_cell_alone_says_what_is_missing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, (root, _client_cell) = _a53_cells()
+    path = tmp_path / "root.cell"
+    path.write_bytes(cellfile.encode(root.config))
+    assert main(["import", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "mica-jailhouse: error: import needs a client cell besides the root cell root.cell: "
+        "a description holds at least one (import ROOT.cell CELL.cell)\n")

@@ -28,7 +28,7 @@ from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
 from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
-from .jailhouse.raw import Console, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
+from .jailhouse.raw import Console, Irqchip, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
 from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
@@ -42,6 +42,7 @@ QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt'
 ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
 NAME_BYTES = 31
+MAX_BANKS = 16  # the schema's board.ram maxItems
 #: Keys of imported links, by protocol: MICA's RPMsg, Jailhouse's virtual Ethernet
 LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
 
@@ -166,6 +167,9 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
+    if not arts.clients:
+        raise UserError(f"import needs a client cell besides the root cell {root.name}: a "
+                        "description holds at least one (import ROOT.cell CELL.cell)")
     cfg: RawSystem = root.config
     rc = cfg.root_cell
     plat = cfg.platform
@@ -186,6 +190,9 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
         shm = [e.phys for e in root_entries if e.index in shm_idx and not e.empty]
         banks = _runs([e.phys for e in ram_like] + [hv] + shm)
         ram_note = "   # assumed: root RAM, hypervisor and ivshmem memory, end to end"
+        if len(banks) > MAX_BANKS:
+            banks = _fewer(banks, MAX_BANKS)
+            ram_note += f" (the nearest merged into {MAX_BANKS} banks)"
     ecam = [e for e in io if e.phys.base >= FOUR_GIB and e.phys.size == ECAM_SIZE
             and e.phys.base % ECAM_SIZE == 0][:1]
     mmio = [e for e in io if e not in ecam]
@@ -232,6 +239,15 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
     )
 
 
+def _fewer(banks: list[Span], most: int) -> list[Span]:
+    """``banks`` (in address order) with the two nearest merged until ``most`` are left."""
+    out = list(banks)
+    while len(out) > most:
+        i = min(range(len(out) - 1), key=lambda k: (out[k + 1].base - out[k].end, k))
+        out[i:i + 2] = [Span(out[i].base, out[i + 1].end - out[i].base)]
+    return out
+
+
 def _runs(spans: list[Span]) -> list[Span]:
     """Adjacent or overlapping spans merged, in address order."""
     out: list[Span] = []
@@ -244,6 +260,7 @@ def _runs(spans: list[Span]) -> list[Span]:
     return out
 
 
+EMPTY_IRQCHIP = Irqchip(0, 0, 0, (0, 0, 0, 0))
 DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
     MemFlag.LOADABLE
 RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
@@ -285,7 +302,9 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
                 flags="" if flags == DEFAULT_DEVICE_FLAGS else ", ".join(
                     n for n in DEVICE_FLAGS if flags & MemFlag[n.upper()])))
     pins = irq_pins(c.irqchips)
-    bases = [chip.pin_base for chip in c.irqchips]
+    # An all-zero entry (Jailhouse's ls1028a/ls2088a demos size irqchips[] for two) has no
+    # base to describe: left out, and listed as dropped.
+    bases = [chip.pin_base for chip in c.irqchips if chip != EMPTY_IRQCHIP]
     default_bases = sorted({32 + (irq - 32) // 128 * 128 for irq in pins})
     derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
                if any(m[1] is cf for m in lk.members.values())}
@@ -409,9 +428,9 @@ def _value(v: object) -> str:
         return hx(v)
     if isinstance(v, str):
         return repr(v)
+    if v in (Memory(0, 0, 0, 0), EMPTY_IRQCHIP):
+        return "{0}"
     if isinstance(v, Memory):
-        if v == Memory(0, 0, 0, 0):
-            return "{0}"
         at = "" if v.virt_start == v.phys_start else f" at guest {hx(v.virt_start)}"
         flags = "|".join(f.name or "" for f in MemFlag if f.value and v.flags & f.value) or "0"
         return f"{Span(v.phys_start, v.size)}{at} {flags}"
