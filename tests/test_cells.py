@@ -14,7 +14,7 @@ from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.raw import RawSystem
 from mica_jailhouse.load import build, load
-from mica_jailhouse.model import System
+from mica_jailhouse.model import Span, System
 from mica_jailhouse.source import parse_yaml
 from mica_testbed.jailhouse.compiler import compile_config
 from strategies import valid_systems
@@ -113,3 +113,38 @@ def test_root_cell_leaves_the_vpci_domain_to_linux() -> None:
     assert isinstance(root, RawSystem)
     assert root.platform.pci_domain == 0xFFFF
     assert {d.domain for d in root.root_cell.pci_devices} == {1}
+
+
+def _with(doc: dict[str, object], path: tuple[str, ...], value: object) -> System:
+    node: dict[str, object] = doc
+    for part in path[:-1]:
+        node = node[part]  # type: ignore[assignment]
+    node[path[-1]] = value
+    return build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+
+
+def test_linux_memory_gives_the_root_regions_after_its_ivshmem_ones(tmp_path: Path) -> None:
+    """Jailhouse's own roots list RAM around inmate and firmware memory, in their order."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    derived = cells.root_plan(load(boards.builtin_path("qemu-a53"))).config
+    assert isinstance(derived, RawSystem)
+    shm = len(derived.root_cell.pci_devices) and max(
+        d.shmem_regions_start + 2 + d.shmem_peers for d in derived.root_cell.pci_devices)
+    system = _with(doc, ("linux", "memory"), [
+        {"base": 0x40000000, "size": 0x1000000},
+        "unused",
+        {"base": 0x09000000, "size": 0x1000, "flags": ["read", "write", "io", "io_32"]},
+        {"base": 0x41000000, "size": 0x2000, "virt": 0x0, "flags": ["read"]},
+    ])
+    plan = cells.root_plan(system)
+    assert isinstance(plan.config, RawSystem)
+    regions = plan.config.root_cell.memory_regions
+    assert regions[:shm] == derived.root_cell.memory_regions[:shm]  # ivshmem first, as before
+    assert [(m.phys_start, m.virt_start, m.size, m.flags) for m in regions[shm:]] == [
+        (0x40000000, 0x40000000, 0x1000000, 0x7),
+        (0, 0, 0, 0),
+        (0x09000000, 0x09000000, 0x1000, 0x3 | 0x10 | 4 << 16),
+        (0x41000000, 0x0, 0x2000, 0x1),
+    ]
+    assert cells.root_ram(system) == [Span(0x40000000, 0x1000000), Span(0x41000000, 0x2000)]
+    assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config

@@ -297,3 +297,38 @@ def test_import_of_a_root_cell_alone_says_what_is_missing(
     assert capsys.readouterr().err == (
         "mica-jailhouse: error: import needs a client cell besides the root cell root.cell: "
         "a description holds at least one (import ROOT.cell CELL.cell)\n")
+
+
+def test_root_regions_in_their_own_order_come_back_as_linux_memory() -> None:
+    """Jailhouse's own roots split RAM around inmate and firmware memory, mark some of it
+    read/write only and keep unused entries: `linux.memory` says them as they are."""
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    rc = root.config.root_cell
+    idx = {i for d in rc.pci_devices
+           for i in range(d.shmem_regions_start, d.shmem_regions_start + 2 + d.shmem_peers)}
+    tail = [m for i, m in enumerate(rc.memory_regions) if i not in idx]
+    ram = next(m for m in tail if not m.flags & MemFlag.IO)
+    half = ram.size // 2
+    split = [dataclasses.replace(ram, size=half),
+             dataclasses.replace(ram, phys_start=ram.phys_start + half,
+                                 virt_start=ram.virt_start + half, size=ram.size - half,
+                                 flags=int(MemFlag.READ | MemFlag.WRITE)),
+             EMPTY]
+    given = (*[m for i, m in enumerate(rc.memory_regions) if i in idx],
+             *split, *[m for m in reversed(tail) if m is not ram])
+    changed = CellFile(root.name, dataclasses.replace(root.config, root_cell=dataclasses.replace(
+        rc, memory_regions=given)))
+    result = import_cells(ArtifactSet(cells=[changed, client]))
+    assert result.normalisations == ()
+    data = yaml.safe_load(result.text)
+    assert data["linux"]["memory"][1:3] == [
+        {"base": ram.phys_start + half, "size": ram.size - half, "flags": ["read", "write"]},
+        "unused"]
+    again = build(parse_yaml(result.text, "imported.yaml"))
+    assert cells.plans(again)[0].config == changed.config
+
+
+def test_derived_root_regions_write_no_linux_memory() -> None:
+    _, arts = _a53_cells()
+    assert "memory" not in yaml.safe_load(import_cells(ArtifactSet(cells=arts)).text)["linux"]

@@ -34,7 +34,7 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, IvshmemLink, Span, System, Uart, bdf_text
+from .model import LINUX, Cell, IvshmemLink, RootRegion, Span, System, Uart, bdf_text
 from .outputs import file_stem, root_stem
 from .units import PAGE, hx
 
@@ -186,6 +186,9 @@ def root_ram(system: System) -> list[Span]:
     Client RAM stays inside: Jailhouse takes it from the root at cell create
     and gives back at destroy only what the root owned.
     """
+    if system.linux.memory is not None:  # as given: what is neither unused nor MMIO
+        return [r.span for r in system.linux.memory
+                if r is not None and r.span.size and not r.flags & MemFlag.IO]
     holes = [system.hypervisor.memory.span]
     for link in system.ivshmem:
         holes += [r.span for r in link.regions()]
@@ -193,6 +196,15 @@ def root_ram(system: System) -> list[Span]:
     for bank in system.board.banks:
         out += derive.subtract(bank, sorted(holes))
     return out
+
+
+def _root_region(r: RootRegion | None) -> tuple[str, Memory]:
+    """A ``linux.memory[]`` entry as a region, with its comment."""
+    if r is None:
+        return "unused (linux.memory)", Memory(0, 0, 0, 0)
+    what = "MMIO" if r.flags & MemFlag.IO else "RAM"
+    return (f"{what} {r.span} (linux.memory)",
+            Memory(r.span.base, r.virt, r.span.size, r.flags))
 
 
 def root_plan(system: System, revision: int | None = None) -> CellPlan:
@@ -208,13 +220,16 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, Linux is peer "
                     f"{link.peers.index(LINUX)} of {len(link.peers)}",
                     _ivshmem_device(link, LINUX, start)))
-    for window in b.mmio:
-        regions.append((f"MMIO (permissive): {window.name}",
-                        _identity(window.span, R | W | MemFlag.IO)))
-    for span in root_ram(system):
-        regions.append((f"RAM {span}", _identity(span, R | W | X)))
-    if b.pci is not None:
-        regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
+    if system.linux.memory is not None:
+        regions += [_root_region(r) for r in system.linux.memory]
+    else:
+        for window in b.mmio:
+            regions.append((f"MMIO (permissive): {window.name}",
+                            _identity(window.span, R | W | MemFlag.IO)))
+        for span in root_ram(system):
+            regions.append((f"RAM {span}", _identity(span, R | W | X)))
+        if b.pci is not None:
+            regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
     spis = root_irqs(b.gic.irqs)
     chips = irqchips(b.gic.distributor.base, spis)
     chip_comments: tuple[str, ...] = ("GIC: every SPI of the first 128 (cells take theirs at "

@@ -163,7 +163,9 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     )
 
 
-def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> str:
+def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
+          root_memory: list[Memory] | None = None) -> str:
+    """The description; ``root_memory``: write these as ``linux.memory``."""
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
@@ -235,8 +237,34 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
         mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
         pci_domain="" if plat.pci_domain == PLATFORM_PCI_DOMAIN_ANY else plat.pci_domain,
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
+        root_memory=None if root_memory is None else [_root_memory(m) for m in root_memory],
         cells=cells, links=link_entries,
     )
+
+
+ROOT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE  # linux.memory's default
+ROOT_FLAGS = ("read", "write", "execute", "dma", "io", "loadable", "rootshared", "io_8", "io_16",
+              "io_32", "io_64", "io_unaligned", "no_hugepages")  # the schema's
+
+
+def _root_memory(m: Memory) -> str:
+    """One ``linux.memory[]`` entry as YAML."""
+    if m == Memory(0, 0, 0, 0):
+        return "unused"
+    keys = [f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
+    if m.virt_start != m.phys_start:
+        keys.append(f"virt: {hx(m.virt_start)}")
+    flags = MemFlag(m.flags)
+    if flags != ROOT_RAM_FLAGS:
+        keys.append("flags: [" + ", ".join(n for n in ROOT_FLAGS if flags & MemFlag[n.upper()])
+                    + "]")
+    return "{" + ", ".join(keys) + "}"
+
+
+def _root_tail(cf: CellFile) -> list[Memory]:
+    """A root cell's memory regions other than its ivshmem ones, in order."""
+    idx = _ivshmem_indices(cf)
+    return [m for i, m in enumerate(cf.cell.memory_regions) if i not in idx]
 
 
 def _fewer(banks: list[Span], most: int) -> list[Span]:
@@ -402,6 +430,13 @@ def import_cells(arts: ArtifactSet, name: str | None = None) -> Imported:
     system = build(parse_yaml(text, "imported.yaml"))
     assert arts.root is not None
     regenerated = plans(system, arts.root.config.revision)
+    given_tail = _root_tail(arts.root)
+    if _root_tail(CellFile(arts.root.name, regenerated[0].config)) != given_tail:
+        # The regions board.mmio, RAM and board.pci give differ: say them as they are.
+        notes = []
+        text = _yaml(arts, name, notes, root_memory=given_tail)
+        system = build(parse_yaml(text, "imported.yaml"))
+        regenerated = plans(system, arts.root.config.revision)
     found = list(notes)
     for given, plan in zip(arts.cells if arts.cells[0] is arts.root else
                            [arts.root, *arts.clients], regenerated, strict=True):

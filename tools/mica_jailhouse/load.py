@@ -31,6 +31,7 @@ from .model import (
     Pci,
     QemuMachine,
     Region,
+    RootRegion,
     Span,
     System,
     Uart,
@@ -324,10 +325,17 @@ def build(doc: Document) -> System:
         pci_domain=d["hypervisor"].get("pci_domain", 0xFFFF),
     )
     mem = d["linux"].get("mem")
+    root_memory = d["linux"].get("memory")
     linux = Linux(
         None if mem is None else to_int(mem),
         d["linux"].get("vpci_irq_base", DEFAULT_ROOT_VPCI_IRQ_BASE),
         w(("linux", "mem") if mem is not None else ("linux",)),
+        memory=None if root_memory is None else tuple(
+            None if r == "unused" else RootRegion(
+                Span(to_int(r["base"]), to_int(r["size"])), to_int(r.get("virt", r["base"])),
+                _mem_flags(r.get("flags", ["read", "write", "execute"])),
+                w(("linux", "memory", i)))
+            for i, r in enumerate(root_memory)),
     )
 
     cells = []

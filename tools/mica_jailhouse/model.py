@@ -136,10 +136,23 @@ class Hypervisor:
 
 
 @dataclass(frozen=True)
+class RootRegion:
+    """One of ``linux.memory[]``: a root cell memory region, as given."""
+
+    span: Span
+    virt: int
+    flags: int  # JAILHOUSE_MEM_* flags
+    where: Where
+
+
+@dataclass(frozen=True)
 class Linux:
     mem: int | None  # bytes from RAM base, None = derive
     vpci_irq_base: int
     where: Where
+    #: ``linux.memory[]``: the root's regions after its ivshmem ones (None in it: an unused
+    #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
+    memory: tuple[RootRegion | None, ...] | None = None
 
 
 @dataclass(frozen=True)
