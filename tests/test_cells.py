@@ -148,3 +148,22 @@ def test_linux_memory_gives_the_root_regions_after_its_ivshmem_ones(tmp_path: Pa
     ]
     assert cells.root_ram(system) == [Span(0x40000000, 0x1000000), Span(0x41000000, 0x2000)]
     assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config
+
+
+def test_platform_keys_of_real_roots_reach_the_root_cell() -> None:
+    """Jailhouse's amd-seattle (a physical host, 256 buses) and ls1088a (GICv3 with GICv2
+    compatibility bases) roots."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    doc["hypervisor"].update(pci_is_virtual=False, pci_mmconfig_end_bus=255)
+    doc["board"]["gic"]["legacy_bases"] = {"gicc": 0x0C0C0000, "gich": "0x0c0d0000",
+                                           "gicv": 0x0C0E0000}
+    root = cells.root_plan(build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))).config
+    assert isinstance(root, RawSystem)
+    p = root.platform
+    assert (p.pci_is_virtual, p.pci_mmconfig_end_bus) == (0, 255)
+    assert (p.arm.gicc_base, p.arm.gich_base, p.arm.gicv_base) == \
+        (0x0C0C0000, 0x0C0D0000, 0x0C0E0000)
+    default = cells.root_plan(load(boards.builtin_path("qemu-a53"))).config
+    assert isinstance(default, RawSystem)
+    assert (default.platform.pci_is_virtual, default.platform.pci_mmconfig_end_bus,
+            default.platform.arm.gicc_base) == (1, 0, 0)

@@ -332,3 +332,21 @@ def test_root_regions_in_their_own_order_come_back_as_linux_memory() -> None:
 def test_derived_root_regions_write_no_linux_memory() -> None:
     _, arts = _a53_cells()
     assert "memory" not in yaml.safe_load(import_cells(ArtifactSet(cells=arts)).text)["linux"]
+
+
+def test_platform_fields_of_real_roots_come_back() -> None:
+    """amd-seattle's physical PCI host (pci_is_virtual 0, end bus 255), ls1088a's GICv3
+    with GICv2 compatibility bases: said in the description, nothing listed."""
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    plat = root.config.platform
+    changed = CellFile(root.name, dataclasses.replace(root.config, platform=dataclasses.replace(
+        plat, pci_is_virtual=0, pci_mmconfig_end_bus=255, arm=dataclasses.replace(
+            plat.arm, gicc_base=0x0C0C0000, gich_base=0x0C0D0000, gicv_base=0x0C0E0000))))
+    result = import_cells(ArtifactSet(cells=[changed, client]))
+    assert result.normalisations == ()
+    data = yaml.safe_load(result.text)
+    assert (data["hypervisor"]["pci_is_virtual"], data["hypervisor"]["pci_mmconfig_end_bus"]) \
+        == (False, 255)
+    assert data["board"]["gic"]["legacy_bases"] == {"gicc": 0x0C0C0000, "gich": 0x0C0D0000,
+                                                    "gicv": 0x0C0E0000}

@@ -252,6 +252,8 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
                                              ("gich_base", gic.hypervisor_interface),
                                              ("gicv_base", gic.virtual_cpu_interface))
           if span is not None}
+    if gic.legacy_bases is not None:
+        v2 = dict(zip(("gicc_base", "gich_base", "gicv_base"), gic.legacy_bases, strict=True))
     config = RawSystem(
         revision=rev,
         architecture=architecture(rev),
@@ -261,8 +263,8 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         debug_console=console(system.hypervisor.debug_console(b)),
         platform=Platform(
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
-            pci_mmconfig_end_bus=0,
-            pci_is_virtual=1,
+            pci_mmconfig_end_bus=system.hypervisor.pci_mmconfig_end_bus,
+            pci_is_virtual=int(system.hypervisor.pci_is_virtual),
             pci_domain=system.hypervisor.pci_domain,
             iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
             arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,

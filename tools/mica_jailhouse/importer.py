@@ -211,7 +211,9 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
                gicd=hx(arm.gicd_base), gicd_size="64K" if arm.gic_version == 3 else "4K",
                gicr=hx(arm.gicr_base), gicc=hx(arm.gicc_base), gich=hx(arm.gich_base),
                gicv=hx(arm.gicv_base), maintenance_irq=arm.maintenance_irq,
-               irqs=gic_irqs if gic_irqs > 160 else "")
+               irqs=gic_irqs if gic_irqs > 160 else "",
+               legacy=arm.gic_version == 3 and any((arm.gicc_base, arm.gich_base,
+                                                    arm.gicv_base)))
     with_uart = [cf for cf in arts.clients if QEMU_VIRT_UART_IRQ in irq_pins(cf.cell.irqchips)]
     uart_owner = keys[id(with_uart[0])] if len(with_uart) == 1 else LINUX
     cells = [_cell(cf, keys[id(cf)], con, links, uart_owner, notes) for cf in arts.clients]
@@ -236,6 +238,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
         hv_base=hx(hv.base), hv_size=kernel_mem(hv.size),
         mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
         pci_domain="" if plat.pci_domain == PLATFORM_PCI_DOMAIN_ANY else plat.pci_domain,
+        pci_is_virtual="" if plat.pci_is_virtual == 1 else str(bool(plat.pci_is_virtual)).lower(),
+        end_bus=plat.pci_mmconfig_end_bus or "",
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
         root_memory=None if root_memory is None else [_root_memory(m) for m in root_memory],
         cells=cells, links=link_entries,

@@ -260,6 +260,8 @@ def _gic(doc: Document) -> Gic:
         maintenance_irq=g["maintenance_irq"],
         where=doc.where(p),
         irqs=g.get("irqs", DEFAULT_GIC_IRQS),
+        legacy_bases=None if (lb := g.get("legacy_bases")) is None else (
+            to_int(lb["gicc"]), to_int(lb["gich"]), to_int(lb["gicv"])),
         **opt,
     )
 
@@ -323,6 +325,8 @@ def build(doc: Document) -> System:
         console=_uart(doc, ("hypervisor", "console")) if "console" in d["hypervisor"] else None,
         no_map=d["hypervisor"]["memory"].get("no_map", False),
         pci_domain=d["hypervisor"].get("pci_domain", 0xFFFF),
+        pci_is_virtual=d["hypervisor"].get("pci_is_virtual", True),
+        pci_mmconfig_end_bus=d["hypervisor"].get("pci_mmconfig_end_bus", 0),
     )
     mem = d["linux"].get("mem")
     root_memory = d["linux"].get("memory")

@@ -34,6 +34,8 @@ class Gic:
     hypervisor_interface: Span | None = None
     virtual_cpu_interface: Span | None = None
     irqs: int = 160  # interrupt IDs the distributor has (SGIs and PPIs included)
+    #: GICv3 only: GICC, GICH, GICV bases of its GICv2 compatibility (legacy_bases); None: 0
+    legacy_bases: tuple[int, int, int] | None = None
 
     def redistributors(self, cpus: int) -> Span | None:
         """The GICR frames of the CPUs present (QEMU reserves room for 123); None on GICv2."""
@@ -130,6 +132,8 @@ class Hypervisor:
     console: Uart | None = None  # the debug console; None: board.uart
     no_map: bool = False  # reserve the hypervisor memory in the Linux DTB with no-map
     pci_domain: int = PLATFORM_PCI_DOMAIN_ANY  # platform_info.pci_domain
+    pci_is_virtual: bool = True  # platform_info.pci_is_virtual
+    pci_mmconfig_end_bus: int = 0  # platform_info.pci_mmconfig_end_bus
 
     def debug_console(self, board: Board) -> Uart:
         return self.console if self.console is not None else board.uart
