@@ -12,7 +12,7 @@ from mica_jailhouse import artifacts, boards, cells
 from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.jailhouse import cellfile
-from mica_jailhouse.jailhouse.raw import RawSystem
+from mica_jailhouse.jailhouse.raw import IommuUnit, RawSystem
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import Span, System
 from mica_jailhouse.source import parse_yaml
@@ -167,3 +167,27 @@ def test_platform_keys_of_real_roots_reach_the_root_cell() -> None:
     assert isinstance(default, RawSystem)
     assert (default.platform.pci_is_virtual, default.platform.pci_mmconfig_end_bus,
             default.platform.arm.gicc_base) == (1, 0, 0)
+
+
+def test_iommu_units_and_stream_ids_compile_into_the_cells(tmp_path: Path) -> None:
+    """Jailhouse's zynqmp-zcu102 (an MMU-500) and k3-j7200-evm (TI PVUs) roots and demos."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    doc["board"]["iommu"] = [
+        {"type": "arm_mmu500", "base": 0xFD800000, "size": 0x20000},
+        {"type": "pvu", "base": 0x30F80000, "size": 0x1000, "tlb_base": 0x36000000,
+         "tlb_size": 0x40000}]
+    doc["linux"]["stream_ids"] = [0x860, 0x861, 0xF0870]
+    key = next(iter(doc["cells"]))
+    doc["cells"][key]["stream_ids"] = [3]
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    root, client = cells.plans(system)[:2]
+    assert isinstance(root.config, RawSystem)
+    assert root.config.platform.iommu_units[:3] == (
+        IommuUnit(5, 0xFD800000, 0x20000), IommuUnit(4, 0x30F80000, 0x1000, 0x36000000, 0x40000),
+        IommuUnit(0, 0, 0))
+    assert root.cell.stream_ids == (0x860, 0x861, 0xF0870)
+    assert client.cell.stream_ids == (3,)
+    for plan in (root, client):
+        for revision in REVISIONS:
+            again = cells.plans(system, revision)[0 if plan is root else 1]
+            assert cellfile.parse(_compile(system, again, tmp_path), again.stem) == again.config

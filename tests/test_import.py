@@ -18,7 +18,7 @@ from mica_jailhouse.evidence import ArtifactSet
 from mica_jailhouse.importer import import_cells, import_system
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.abi import MemFlag
-from mica_jailhouse.jailhouse.raw import Irqchip, Memory, RawNonRootCell, RawSystem
+from mica_jailhouse.jailhouse.raw import IommuUnit, Irqchip, Memory, RawNonRootCell, RawSystem
 from mica_jailhouse.jailhouse.view import CellFile
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import Span, System
@@ -350,3 +350,34 @@ def test_platform_fields_of_real_roots_come_back() -> None:
         == (False, 255)
     assert data["board"]["gic"]["legacy_bases"] == {"gicc": 0x0C0C0000, "gich": 0x0C0D0000,
                                                     "gicv": 0x0C0E0000}
+
+
+def test_iommu_units_and_stream_ids_come_back() -> None:
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    units = (IommuUnit(5, 0xFD800000, 0x20000),
+             IommuUnit(4, 0x30F80000, 0x1000, 0x36000000, 0x40000),
+             *root.config.platform.iommu_units[2:])
+    changed = CellFile(root.name, dataclasses.replace(
+        root.config, platform=dataclasses.replace(root.config.platform, iommu_units=units),
+        root_cell=dataclasses.replace(root.config.root_cell, stream_ids=(0x860, 0xF0870))))
+    result = import_cells(ArtifactSet(cells=[changed, _client(client, stream_ids=(3,))]))
+    assert result.normalisations == ()
+    data = yaml.safe_load(result.text)
+    assert data["board"]["iommu"] == [
+        {"type": "arm_mmu500", "base": 0xFD800000, "size": 0x20000},
+        {"type": "pvu", "base": 0x30F80000, "size": 0x1000, "tlb_base": 0x36000000,
+         "tlb_size": 0x40000}]
+    assert data["linux"]["stream_ids"] == [0x860, 0xF0870]
+    assert next(iter(data["cells"].values()))["stream_ids"] == [3]
+
+
+def test_an_iommu_type_the_description_cannot_say_is_listed() -> None:
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    units = (IommuUnit(1, 0xFEB80000, 0x80000), *root.config.platform.iommu_units[1:])
+    changed = CellFile(root.name, dataclasses.replace(
+        root.config, platform=dataclasses.replace(root.config.platform, iommu_units=units)))
+    assert [str(n) for n in import_cells(ArtifactSet(cells=[changed, client])).normalisations
+            ][:1] == ["qemu-a53-root.cell: platform.iommu_units[0].type: 0x00000001 becomes "
+                      "0x00000000"]

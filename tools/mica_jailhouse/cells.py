@@ -17,6 +17,7 @@ from .jailhouse.abi import (
     CellFlag,
     ConFlag,
     ConType,
+    IommuType,
     MemFlag,
     PciType,
     SysFlag,
@@ -34,7 +35,7 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, IvshmemLink, RootRegion, Span, System, Uart, bdf_text
+from .model import LINUX, Cell, Iommu, IvshmemLink, RootRegion, Span, System, Uart, bdf_text
 from .outputs import file_stem, root_stem
 from .units import PAGE, hx
 
@@ -198,6 +199,13 @@ def root_ram(system: System) -> list[Span]:
     return out
 
 
+def _iommu_unit(u: Iommu) -> IommuUnit:
+    """A ``board.iommu[]`` entry as ``struct jailhouse_iommu``."""
+    tlb = u.tlb or Span(0, 0)
+    return IommuUnit(int(IommuType[u.type.upper()]), u.span.base, u.span.size, tlb.base,
+                     tlb.size)
+
+
 def _root_region(r: RootRegion | None) -> tuple[str, Memory]:
     """A ``linux.memory[]`` entry as a region, with its comment."""
     if r is None:
@@ -246,6 +254,7 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
+        stream_ids=system.linux.stream_ids,
     )
     gic = b.gic
     v2 = {name: span.base for name, span in (("gicc_base", gic.cpu_interface),
@@ -266,7 +275,8 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
             pci_mmconfig_end_bus=system.hypervisor.pci_mmconfig_end_bus,
             pci_is_virtual=int(system.hypervisor.pci_is_virtual),
             pci_domain=system.hypervisor.pci_domain,
-            iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
+            iommu_units=tuple(_iommu_unit(u) for u in b.iommu)
+            + (IommuUnit(0, 0, 0),) * (MAX_IOMMU_UNITS - len(b.iommu)),
             arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,
                             gicd_base=gic.distributor.base, gicc_base=v2.get("gicc_base", 0),
                             gich_base=v2.get("gich_base", 0), gicv_base=v2.get("gicv_base", 0),
@@ -359,6 +369,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
+        stream_ids=cell.stream_ids,
     )
     return CellPlan(
         stem=file_stem(cell.name),

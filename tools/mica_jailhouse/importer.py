@@ -27,8 +27,17 @@ from .diagnostics import UserError, Where
 from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
-from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
-from .jailhouse.raw import Console, Irqchip, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
+from .jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType
+from .jailhouse.raw import (
+    Console,
+    IommuUnit,
+    Irqchip,
+    Memory,
+    PciDevice,
+    RawConfig,
+    RawNonRootCell,
+    RawSystem,
+)
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
 from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
@@ -242,6 +251,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
         end_bus=plat.pci_mmconfig_end_bus or "",
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
         root_memory=None if root_memory is None else [_root_memory(m) for m in root_memory],
+        iommu=[_iommu(u) for u in plat.iommu_units if u.type in IOMMU_TYPES],
+        root_streams=", ".join(hx(sid) for sid in rc.stream_ids),
         cells=cells, links=link_entries,
     )
 
@@ -262,6 +273,18 @@ def _root_memory(m: Memory) -> str:
     if flags != ROOT_RAM_FLAGS:
         keys.append("flags: [" + ", ".join(n for n in ROOT_FLAGS if flags & MemFlag[n.upper()])
                     + "]")
+    return "{" + ", ".join(keys) + "}"
+
+
+IOMMU_TYPES = {int(IommuType[n.upper()]): n for n in ("smmuv3", "pvu", "arm_mmu500")}  # schema
+
+
+def _iommu(u: IommuUnit) -> str:
+    """One ``board.iommu[]`` entry as YAML (a type the description cannot say is left out,
+    and the difference listed)."""
+    keys = [f"type: {IOMMU_TYPES[u.type]}", f"base: {hx(u.base)}", f"size: {hx(u.size)}"]
+    if u.tlb_base or u.tlb_size:
+        keys += [f"tlb_base: {hx(u.tlb_base)}", f"tlb_size: {hx(u.tlb_size)}"]
     return "{" + ", ".join(keys) + "}"
 
 
@@ -355,6 +378,7 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         irqchip_bases=", ".join(map(str, bases)) if bases != default_bases else "",
         devices=devices,
         aarch32=bool(c.flags & CellFlag.AARCH32),
+        stream_ids=", ".join(hx(sid) for sid in c.stream_ids),
         firmware=f"{_key(c.name, set())}.elf")
 
 

@@ -26,6 +26,7 @@ from .model import (
     DmaPool,
     Gic,
     Hypervisor,
+    Iommu,
     IvshmemLink,
     Linux,
     Pci,
@@ -301,6 +302,11 @@ def _board(doc: Document) -> Board:
         ram_where=w(("board", "ram")),
         mmio_given="mmio" in b,
         psci=b.get("psci", "dt"),
+        iommu=tuple(
+            Iommu(u["type"], _span(doc, ("board", "iommu", i)), w(("board", "iommu", i)),
+                  Span(to_int(u.get("tlb_base", 0)), to_int(u.get("tlb_size", 0)))
+                  if "tlb_base" in u or "tlb_size" in u else None)
+            for i, u in enumerate(b.get("iommu", []))),
     )
 
 
@@ -340,6 +346,7 @@ def build(doc: Document) -> System:
                 _mem_flags(r.get("flags", ["read", "write", "execute"])),
                 w(("linux", "memory", i)))
             for i, r in enumerate(root_memory)),
+        stream_ids=tuple(d["linux"].get("stream_ids", ())),
     )
 
     cells = []
@@ -388,6 +395,7 @@ def build(doc: Document) -> System:
                 irqchip_bases=tuple(c.get("irqchip_bases", ())),
                 bases_where=w((*p, "irqchip_bases")),
                 aarch32=c.get("aarch32", False),
+                stream_ids=tuple(c.get("stream_ids", ())),
             )
         )
 

@@ -86,6 +86,16 @@ class QemuMachine:
 
 
 @dataclass(frozen=True)
+class Iommu:
+    """One of ``board.iommu[]``: a unit the hypervisor drives."""
+
+    type: str  # smmuv3, pvu, arm_mmu500
+    span: Span
+    where: Where
+    tlb: Span | None = None  # a TI PVU's TLB registers
+
+
+@dataclass(frozen=True)
 class Board:
     name: str
     cpus: int
@@ -99,6 +109,7 @@ class Board:
     ram_where: Where = field(default=Where(""))
     mmio_given: bool = True  # board.mmio present in the description (even if empty)
     psci: str = "dt"  # "dt": the base DTB has /psci; "firmware": boot firmware adds it
+    iommu: tuple[Iommu, ...] = ()  # board.iommu[]
 
     @property
     def ram(self) -> Span:
@@ -157,6 +168,7 @@ class Linux:
     #: ``linux.memory[]``: the root's regions after its ivshmem ones (None in it: an unused
     #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
     memory: tuple[RootRegion | None, ...] | None = None
+    stream_ids: tuple[int, ...] = ()  # linux.stream_ids
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,7 @@ class Cell:
     irqchip_bases: tuple[int, ...] = ()
     bases_where: Where = field(default=Where(""))
     aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
+    stream_ids: tuple[int, ...] = ()  # cells.KEY.stream_ids
 
 
 @dataclass(frozen=True)
