@@ -191,3 +191,20 @@ def test_iommu_units_and_stream_ids_compile_into_the_cells(tmp_path: Path) -> No
         for revision in REVISIONS:
             again = cells.plans(system, revision)[0 if plan is root else 1]
             assert cellfile.parse(_compile(system, again, tmp_path), again.stem) == again.config
+
+
+def test_root_irqchip_bases_and_console_quirks_reach_the_root_cell() -> None:
+    """Jailhouse's k3-j7200-evm root: no entry for SPIs 672..799, an MDR-quirk 8250."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    doc["board"]["gic"]["irqs"] = 928
+    doc["linux"]["irqchip_bases"] = [32, 160, 288, 416, 544, 800]
+    doc["board"]["uart"].update(mdr_quirk=True, inverted_gate=True)
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    root = cells.root_plan(system).config
+    assert isinstance(root, RawSystem)
+    assert [c.pin_base for c in root.root_cell.irqchips] == [32, 160, 288, 416, 544, 800]
+    assert all(c.pin_bitmap == (0xFFFFFFFF,) * 4 for c in root.root_cell.irqchips)
+    assert root.debug_console.flags == 0x1 | 0x2 | 0x1000 | 0x2000
+    plain = cells.root_plan(load(boards.builtin_path("qemu-a53"))).config
+    assert isinstance(plain, RawSystem)
+    assert plain.debug_console.flags == 0x3

@@ -381,3 +381,20 @@ def test_an_iommu_type_the_description_cannot_say_is_listed() -> None:
     assert [str(n) for n in import_cells(ArtifactSet(cells=[changed, client])).normalisations
             ][:1] == ["qemu-a53-root.cell: platform.iommu_units[0].type: 0x00000001 becomes "
                       "0x00000000"]
+
+
+def test_root_irqchip_bases_and_console_quirks_come_back() -> None:
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    rc = root.config.root_cell
+    chips = tuple(Irqchip(rc.irqchips[0].address, 0, base, (0xFFFFFFFF,) * 4)
+                  for base in (32, 160, 288, 416, 544, 800))
+    con = root.config.debug_console
+    changed = CellFile(root.name, dataclasses.replace(
+        root.config, root_cell=dataclasses.replace(rc, irqchips=chips),
+        debug_console=dataclasses.replace(con, flags=con.flags | 0x2000)))
+    result = import_cells(ArtifactSet(cells=[changed, client]))
+    assert result.normalisations == ()
+    data = yaml.safe_load(result.text)
+    assert data["linux"]["irqchip_bases"] == [32, 160, 288, 416, 544, 800]
+    assert data["board"]["uart"]["mdr_quirk"] is True

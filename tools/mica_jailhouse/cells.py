@@ -91,7 +91,8 @@ def console(uart: Uart) -> Console:
     flags = ConFlag.ACCESS_MMIO
     if uart.type != "8250" or uart.reg_shift == 2:
         flags |= ConFlag.REGDIST_4
-    return Console(uart.span.base, uart.span.size, con_type(uart.type), flags)
+    return Console(uart.span.base, uart.span.size, con_type(uart.type),
+                   flags | ConFlag(uart.con_flags))
 
 
 def uart_region_flags(uart: Uart) -> MemFlag:
@@ -239,7 +240,9 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         if b.pci is not None:
             regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
     spis = root_irqs(b.gic.irqs)
-    chips = irqchips(b.gic.distributor.base, spis)
+    if system.linux.irqchip_bases:  # the entries given take the SPIs they cover
+        spis = set(range(32, b.gic.irqs))
+    chips = irqchips(b.gic.distributor.base, spis, system.linux.irqchip_bases)
     chip_comments: tuple[str, ...] = ("GIC: every SPI of the first 128 (cells take theirs at "
                                       "create)",)
     if spis is not None:

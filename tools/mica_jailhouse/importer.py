@@ -21,7 +21,15 @@ from pathlib import PurePath
 from typing import Any
 
 from . import mica
-from .cells import BAR_MASKS, irq_pins, ivshmem_irq, plans, uart_region_flags
+from .cells import (
+    BAR_MASKS,
+    irq_pins,
+    irqchips,
+    ivshmem_irq,
+    plans,
+    root_irqs,
+    uart_region_flags,
+)
 from .cells import console as board_console
 from .diagnostics import UserError, Where
 from .emit.escape import comment, yaml_scalar
@@ -210,10 +218,14 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
     con = cfg.debug_console
     board_uart = _board_uart(con)
     uart_extra = ", reg_shift: 0, reg_width: 8" if board_uart.reg_shift == 0 else ""
+    uart_extra += "".join(f", {name}: true" for name, flag in CONSOLE_QUIRKS
+                          if board_uart.con_flags & flag)
     chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
     top_pin = max(irq_pins(rc.irqchips), default=159) + 1
     gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
     arm = plat.arm
+    derived_bases = [c.pin_base for c in irqchips(arm.gicd_base, root_irqs(max(gic_irqs, 160)))]
+    given_bases = [c.pin_base for c in rc.irqchips if c != EMPTY_IRQCHIP]
     qemu_virt = arm.gicd_base == QEMU_VIRT_GICD and con.address == QEMU_VIRT_UART
     # dt_path: a DT unit address is bare hex
     gic = dict(version=arm.gic_version, dt_path=f"/intc@{arm.gicd_base:x}",
@@ -253,6 +265,7 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
         root_memory=None if root_memory is None else [_root_memory(m) for m in root_memory],
         iommu=[_iommu(u) for u in plat.iommu_units if u.type in IOMMU_TYPES],
         root_streams=", ".join(hx(sid) for sid in rc.stream_ids),
+        root_bases=", ".join(map(str, given_bases)) if given_bases != derived_bases else "",
         cells=cells, links=link_entries,
     )
 
@@ -397,9 +410,11 @@ def _board_uart(con: Console) -> Uart:
     kind = _uart_type(con.type) or "pl011"
     shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
     return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
-                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32)
+                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32,
+                con_flags=con.flags & int(ConFlag.MDR_QUIRK | ConFlag.INVERTED_GATE))
 
 
+CONSOLE_QUIRKS = (("mdr_quirk", ConFlag.MDR_QUIRK), ("inverted_gate", ConFlag.INVERTED_GATE))
 UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx_lpuart",
               "scif")  # the schema's
 
@@ -436,9 +451,7 @@ def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, 
     keys += [f"{name}: {hx(value, 0)}" for name, value in
              (("divider", c.divider), ("clock_reg", c.clock_reg), ("gate_nr", c.gate_nr))
              if value]
-    keys += [f"{name}: true" for name, flag in (("mdr_quirk", ConFlag.MDR_QUIRK),
-                                                 ("inverted_gate", ConFlag.INVERTED_GATE))
-             if c.flags & flag]
+    keys += [f"{name}: true" for name, flag in CONSOLE_QUIRKS if c.flags & flag]
     return (False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else "",
             mine[0].index)
 

@@ -233,7 +233,9 @@ def _uart(doc: Document, path: YamlPath) -> Uart:
     u = _get(doc.data, path)
     return Uart(str(u["type"]), Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
                 u.get("irq_owner", LINUX), doc.where(path),
-                reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
+                reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32),
+                con_flags=int((ConFlag.MDR_QUIRK if u.get("mdr_quirk") else 0)
+                              | (ConFlag.INVERTED_GATE if u.get("inverted_gate") else 0)))
 
 
 def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
@@ -347,6 +349,7 @@ def build(doc: Document) -> System:
                 w(("linux", "memory", i)))
             for i, r in enumerate(root_memory)),
         stream_ids=tuple(d["linux"].get("stream_ids", ())),
+        irqchip_bases=tuple(d["linux"].get("irqchip_bases", ())),
     )
 
     cells = []

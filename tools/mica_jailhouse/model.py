@@ -68,6 +68,7 @@ class Uart:
     where: Where
     reg_shift: int = 2
     reg_width: int = 32
+    con_flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Linux:
     #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
     memory: tuple[RootRegion | None, ...] | None = None
     stream_ids: tuple[int, ...] = ()  # linux.stream_ids
+    irqchip_bases: tuple[int, ...] = ()  # linux.irqchip_bases; (): derived
 
 
 @dataclass(frozen=True)
