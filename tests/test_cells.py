@@ -208,3 +208,14 @@ def test_root_irqchip_bases_and_console_quirks_reach_the_root_cell() -> None:
     plain = cells.root_plan(load(boards.builtin_path("qemu-a53"))).config
     assert isinstance(plain, RawSystem)
     assert plain.debug_console.flags == 0x3
+
+
+def test_linux_cpus_are_the_root_cells() -> None:
+    """Jailhouse's jetson-tx2 root: CPUs 0 and 3-5 (the Denver cores 1-2 left out)."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    doc["linux"]["cpus"] = [3, 0, 1]
+    doc["cells"][next(iter(doc["cells"]))]["cpus"] = [3]
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    assert cells.root_plan(system).cell.cpus == (0, 1, 3)
+    assert not has_errors(check_system(system))
+    assert cells.root_plan(load(boards.builtin_path("qemu-a53"))).cell.cpus == (0, 1, 2, 3)

@@ -398,3 +398,14 @@ def test_root_irqchip_bases_and_console_quirks_come_back() -> None:
     data = yaml.safe_load(result.text)
     assert data["linux"]["irqchip_bases"] == [32, 160, 288, 416, 544, 800]
     assert data["board"]["uart"]["mdr_quirk"] is True
+
+
+def test_root_cpus_the_board_does_not_start_from_come_back() -> None:
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    changed = CellFile(root.name, dataclasses.replace(root.config, root_cell=dataclasses.replace(
+        root.config.root_cell, cpus=(0, 3, 4, 5))))
+    result = import_cells(ArtifactSet(cells=[changed, _client(client, cpus=(5,))]))
+    assert result.normalisations == ()
+    data = yaml.safe_load(result.text)
+    assert (data["board"]["cpus"], data["linux"]["cpus"]) == (6, [0, 3, 4, 5])

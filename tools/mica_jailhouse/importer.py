@@ -223,6 +223,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
     chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
     top_pin = max(irq_pins(rc.irqchips), default=159) + 1
     gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
+    # The root's CPUs are all of the board's unless it skips some (jetson-tx2's 0, 3-5).
+    board_cpus = max(rc.cpus, default=len(rc.cpus) - 1) + 1
     arm = plat.arm
     derived_bases = [c.pin_base for c in irqchips(arm.gicd_base, root_irqs(max(gic_irqs, 160)))]
     given_bases = [c.pin_base for c in rc.irqchips if c != EMPTY_IRQCHIP]
@@ -248,7 +250,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
     system_name = _name(name or rc.name)
     return render(
         "system.yaml.j2", sources=sources, name=system_name,
-        board_name=_key(system_name, set()), cpus=len(rc.cpus),
+        board_name=_key(system_name, set()), cpus=board_cpus,
+        root_cpus="" if rc.cpus == tuple(range(board_cpus)) else ", ".join(map(str, rc.cpus)),
         banks=[dict(base=hx(b.base), size=kernel_mem(b.size)) for b in banks],
         ram_note=ram_note, gic=gic,
         uart=dict(type=board_uart.type, base=hx(con.address), size=hx(board_uart.span.size),

@@ -350,6 +350,8 @@ def build(doc: Document) -> System:
             for i, r in enumerate(root_memory)),
         stream_ids=tuple(d["linux"].get("stream_ids", ())),
         irqchip_bases=tuple(d["linux"].get("irqchip_bases", ())),
+        cpus=tuple(d["linux"]["cpus"]) if "cpus" in d["linux"] else None,
+        cpus_where=w(("linux", "cpus")) if "cpus" in d["linux"] else None,
     )
 
     cells = []

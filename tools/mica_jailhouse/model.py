@@ -166,11 +166,17 @@ class Linux:
     mem: int | None  # bytes from RAM base, None = derive
     vpci_irq_base: int
     where: Where
+    def root_cpus(self, board: Board) -> tuple[int, ...]:
+        """The root cell's CPUs: ``linux.cpus``, or every CPU of the board."""
+        return tuple(range(board.cpus)) if self.cpus is None else tuple(sorted(self.cpus))
+
     #: ``linux.memory[]``: the root's regions after its ivshmem ones (None in it: an unused
     #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
     memory: tuple[RootRegion | None, ...] | None = None
     stream_ids: tuple[int, ...] = ()  # linux.stream_ids
     irqchip_bases: tuple[int, ...] = ()  # linux.irqchip_bases; (): derived
+    cpus: tuple[int, ...] | None = None  # linux.cpus; None: all of board.cpus
+    cpus_where: Where | None = None
 
 
 @dataclass(frozen=True)
