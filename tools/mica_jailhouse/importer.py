@@ -186,9 +186,6 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
-    if not arts.clients:
-        raise UserError(f"import needs a client cell besides the root cell {root.name}: a "
-                        "description holds at least one (import ROOT.cell CELL.cell)")
     cfg: RawSystem = root.config
     rc = cfg.root_cell
     plat = cfg.platform
@@ -197,6 +194,9 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
     for cf in arts.clients:
         keys[id(cf)] = _key(PurePath(cf.name).stem, key_taken)
     links = _links(arts, keys, notes)
+    if not arts.clients:
+        raise UserError(f"import needs a client cell besides the root cell {root.name}: a "
+                        "description holds at least one (import ROOT.cell CELL.cell)")
     root_entries = entries(root)
     shm_idx = _ivshmem_indices(root)
     io = [e for e in root_entries if e.is_io and not e.empty]
