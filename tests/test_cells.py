@@ -12,7 +12,7 @@ from mica_jailhouse import artifacts, boards, cells
 from mica_jailhouse.checks import check_system, has_errors
 from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.jailhouse import cellfile
-from mica_jailhouse.jailhouse.raw import IommuUnit, RawSystem
+from mica_jailhouse.jailhouse.raw import IommuUnit, Memory, RawSystem
 from mica_jailhouse.load import build, load
 from mica_jailhouse.model import Span, System
 from mica_jailhouse.source import parse_yaml
@@ -219,3 +219,15 @@ def test_linux_cpus_are_the_root_cells() -> None:
     assert cells.root_plan(system).cell.cpus == (0, 1, 3)
     assert not has_errors(check_system(system))
     assert cells.root_plan(load(boards.builtin_path("qemu-a53"))).cell.cpus == (0, 1, 2, 3)
+
+
+def test_unused_regions_end_the_cells_regions(tmp_path: Path) -> None:
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    key = next(iter(doc["cells"]))
+    doc["cells"][key]["unused_regions"] = 2
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    plan = cells.plans(system)[1]
+    before = cells.plans(load(boards.builtin_path("qemu-a53")))[1]
+    regions = plan.cell.memory_regions
+    assert regions == (*before.cell.memory_regions, Memory(0, 0, 0, 0), Memory(0, 0, 0, 0))
+    assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config

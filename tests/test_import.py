@@ -187,8 +187,8 @@ EMPTY = Memory(0, 0, 0, 0)  # an unused entry, as some of Jailhouse's own config
 def test_a_region_the_description_cannot_say_is_listed() -> None:
     _, (root, client) = _a53_cells()
     regions = client.cell.memory_regions
-    result = import_cells(ArtifactSet(cells=[root, _client(client,
-                                                           memory_regions=(*regions, EMPTY))]))
+    between = (*regions[:-1], EMPTY, regions[-1])  # not at the end: unused_regions says those
+    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=between)]))
     assert [str(n) for n in result.normalisations] == [
         "qemu-zephyr-ivshmem.cell: memory_regions: 8 entries become 7",
         "qemu-zephyr-ivshmem.cell: memory_regions: {0} is not described (dropped)",
@@ -409,3 +409,12 @@ def test_root_cpus_the_board_does_not_start_from_come_back() -> None:
     assert result.normalisations == ()
     data = yaml.safe_load(result.text)
     assert (data["board"]["cpus"], data["linux"]["cpus"]) == (6, [0, 3, 4, 5])
+
+
+def test_trailing_unused_regions_come_back() -> None:
+    """Jailhouse's k3-am625-sk-linux-demo declares mem_regions[18] and fills 16."""
+    _, (root, client) = _a53_cells()
+    regions = (*client.cell.memory_regions, EMPTY, EMPTY)
+    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=regions)]))
+    assert result.normalisations == ()
+    assert next(iter(yaml.safe_load(result.text)["cells"].values()))["unused_regions"] == 2

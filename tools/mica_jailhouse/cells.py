@@ -340,6 +340,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
     regions.append(("communication region",
                     Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+    regions += [("unused", Memory(0, 0, 0, 0))] * cell.unused_regions
     irqs = client_irqs(system, cell)
     chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)
     chip_comments = []

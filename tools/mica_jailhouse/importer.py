@@ -395,7 +395,16 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         devices=devices,
         aarch32=bool(c.flags & CellFlag.AARCH32),
         stream_ids=", ".join(hx(sid) for sid in c.stream_ids),
+        unused=_trailing_empty(c.memory_regions),
         firmware=f"{_key(c.name, set())}.elf")
+
+
+def _trailing_empty(regions: tuple[Memory, ...]) -> int:
+    """How many ``{ 0 }`` entries end ``regions`` (after the last one in use)."""
+    n = 0
+    while n < len(regions) and regions[len(regions) - 1 - n] == Memory(0, 0, 0, 0):
+        n += 1
+    return n if n < len(regions) else 0
 
 
 def _uart_type(value: int) -> str:

@@ -401,6 +401,7 @@ def build(doc: Document) -> System:
                 bases_where=w((*p, "irqchip_bases")),
                 aarch32=c.get("aarch32", False),
                 stream_ids=tuple(c.get("stream_ids", ())),
+                unused_regions=c.get("unused_regions", 0),
             )
         )
 

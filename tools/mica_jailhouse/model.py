@@ -242,6 +242,7 @@ class Cell:
     bases_where: Where = field(default=Where(""))
     aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
     stream_ids: tuple[int, ...] = ()  # cells.KEY.stream_ids
+    unused_regions: int = 0  # cells.KEY.unused_regions: { 0 } entries after the others
 
 
 @dataclass(frozen=True)
