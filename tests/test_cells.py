@@ -231,3 +231,23 @@ def test_unused_regions_end_the_cells_regions(tmp_path: Path) -> None:
     regions = plan.cell.memory_regions
     assert regions == (*before.cell.memory_regions, Memory(0, 0, 0, 0), Memory(0, 0, 0, 0))
     assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config
+
+
+def test_region_order_moves_the_groups_and_the_ivshmem_starts(tmp_path: Path) -> None:
+    """Jailhouse's k3-am625-sk-linux-demo: its RAM before its UART; ivshmem not first here."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    key = next(iter(doc["cells"]))
+    doc["cells"][key]["region_order"] = ["memory", "ivshmem", "console", "devices", "comm"]
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    plan = cells.plans(system)[1]
+    before = cells.plans(load(boards.builtin_path("qemu-a53")))[1]
+    n_ram = len(system.cells[0].memory)
+    shm = before.cell.pci_devices[0].shmem_regions_start
+    old = before.cell.memory_regions
+    ram = [m for m in old if m.flags & 0x40]  # LOADABLE: the cell's memory[]
+    assert len(ram) == n_ram
+    assert plan.cell.memory_regions[:n_ram] == tuple(ram)
+    assert [d.shmem_regions_start for d in plan.cell.pci_devices] == \
+        [d.shmem_regions_start - shm + n_ram for d in before.cell.pci_devices]
+    assert sorted(plan.cell.memory_regions, key=repr) == sorted(old, key=repr)
+    assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config

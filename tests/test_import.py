@@ -208,10 +208,12 @@ def test_a_field_the_description_cannot_say_is_listed() -> None:
 
 
 def test_an_order_the_description_cannot_say_is_listed() -> None:
+    """RAM on both sides of the UART: region_order orders groups, not regions in them."""
     _, (root, client) = _a53_cells()
     regions = client.cell.memory_regions
-    swapped = (*regions[:4], regions[5], regions[4], *regions[6:])
-    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=swapped)]))
+    more = Memory(0x7F000000, 0x7F000000, 0x100000, regions[5].flags)
+    interleaved = (*regions[:4], regions[5], regions[4], more, *regions[6:])
+    result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=interleaved)]))
     assert [str(n) for n in result.normalisations] == [
         "qemu-zephyr-ivshmem.cell: memory_regions[4]: 0x7a000000+0x05000000 (80 MiB) "
         "READ|WRITE|EXECUTE|DMA|LOADABLE becomes 0x09000000+0x00001000 (4 KiB) "
@@ -220,6 +222,7 @@ def test_an_order_the_description_cannot_say_is_listed() -> None:
         "READ|WRITE|IO|ROOTSHARED becomes 0x7a000000+0x05000000 (80 MiB) "
         "READ|WRITE|EXECUTE|DMA|LOADABLE",
     ]
+    assert "region_order" not in result.text
 
 
 def test_a_cell_without_ram_of_its_own_is_listed() -> None:
@@ -418,3 +421,17 @@ def test_trailing_unused_regions_come_back() -> None:
     result = import_cells(ArtifactSet(cells=[root, _client(client, memory_regions=regions)]))
     assert result.normalisations == ()
     assert next(iter(yaml.safe_load(result.text)["cells"].values()))["unused_regions"] == 2
+
+
+def test_a_cell_whose_ram_comes_first_comes_back_with_region_order() -> None:
+    _, (root, client) = _a53_cells()
+    regions = client.cell.memory_regions
+    ram = tuple(m for m in regions if m.flags & MemFlag.LOADABLE)
+    rest = tuple(m for m in regions if not m.flags & MemFlag.LOADABLE)
+    devices = tuple(dataclasses.replace(d, shmem_regions_start=d.shmem_regions_start + len(ram))
+                    for d in client.cell.pci_devices)
+    moved = _client(client, memory_regions=ram + rest, pci_devices=devices)
+    result = import_cells(ArtifactSet(cells=[root, moved]))
+    assert result.normalisations == ()
+    cell = next(iter(yaml.safe_load(result.text)["cells"].values()))
+    assert cell["region_order"] == ["memory", "ivshmem", "console", "comm", "devices"]

@@ -35,7 +35,18 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, Iommu, IvshmemLink, RootRegion, Span, System, Uart, bdf_text
+from .model import (
+    LINUX,
+    REGION_GROUPS,
+    Cell,
+    Iommu,
+    IvshmemLink,
+    RootRegion,
+    Span,
+    System,
+    Uart,
+    bdf_text,
+)
 from .outputs import file_stem, root_stem
 from .units import PAGE, hx
 
@@ -312,34 +323,42 @@ def client_irqs(system: System, cell: Cell) -> dict[int, str]:
 def client_plan(system: System, cell: Cell, revision: int | None = None) -> CellPlan:
     rev = revision or system.hypervisor.revision
     b = system.board
-    regions: list[tuple[str, Memory]] = []
-    pci: list[tuple[str, PciDevice]] = []
+    groups: dict[str, list[tuple[str, Memory]]] = {g: [] for g in REGION_GROUPS}
+    shm = groups["ivshmem"]
+    starts: list[tuple[IvshmemLink, int]] = []  # each link's first region in the group
     for link in system.ivshmem:
         if cell.key not in link.peers:
             continue
-        start = len(regions)
-        regions += _ivshmem_regions(link, cell.key, root=False)
-        pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
-                    f"{link.peers.index(cell.key)} of {len(link.peers)}",
-                    _ivshmem_device(link, cell.key, start)))
+        starts.append((link, len(shm)))
+        shm += _ivshmem_regions(link, cell.key, root=False)
     if cell.console == "uart":
-        regions.append(("UART (shared with the root cell)",
-                        _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
+        groups["console"].append(("UART (shared with the root cell)", _identity(
+            b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
     own = cell.own_console
     if own is not None:
         flags = uart_region_flags(own.uart) | (MemFlag.ROOTSHARED if own.shared else MemFlag(0))
-        regions.append((f"UART of the cell ({own.uart.type})",
-                        Memory(own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
+        groups["console"].append((f"UART of the cell ({own.uart.type})", Memory(
+            own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
     for dev in cell.devices:
-        regions.append((f"MMIO: {dev.name}",
-                        Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
+        groups["devices"].append((f"MMIO: {dev.name}",
+                                  Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
     for m in cell.memory:
         flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
             flags |= MemFlag.ROOTSHARED
-        regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
-    regions.append(("communication region",
-                    Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+        groups["memory"].append((f"RAM '{m.name}'",
+                                 Memory(m.span.base, m.virt, m.span.size, int(flags))))
+    groups["comm"].append(("communication region",
+                           Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+    regions: list[tuple[str, Memory]] = []
+    shm_start = 0
+    for group in cell.region_order:
+        if group == "ivshmem":
+            shm_start = len(regions)
+        regions += groups[group]
+    pci = [(f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
+            f"{link.peers.index(cell.key)} of {len(link.peers)}",
+            _ivshmem_device(link, cell.key, shm_start + start)) for link, start in starts]
     regions += [("unused", Memory(0, 0, 0, 0))] * cell.unused_regions
     irqs = client_irqs(system, cell)
     chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)

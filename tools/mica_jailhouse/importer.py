@@ -48,7 +48,7 @@ from .jailhouse.raw import (
 )
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
-from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
+from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, REGION_GROUPS, VPCI_DOMAIN, Span, Uart, bdf_text
 from .source import parse_yaml
 from .units import PAGE, hx, kernel_mem
 
@@ -396,7 +396,31 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         aarch32=bool(c.flags & CellFlag.AARCH32),
         stream_ids=", ".join(hx(sid) for sid in c.stream_ids),
         unused=_trailing_empty(c.memory_regions),
+        region_order=_region_order(es, idx, used),
         firmware=f"{_key(c.name, set())}.elf")
+
+
+def _region_order(es: list[Entry], idx: set[int], console: int | None) -> str:
+    """``region_order`` when a cell's groups of regions come in another order than the
+    default one ("" otherwise, or when groups interleave: that is then listed)."""
+    def group(e: Entry) -> str:
+        if e.index in idx:
+            return "ivshmem"
+        if e.index == console:
+            return "console"
+        if e.is_comm:
+            return "comm"
+        return "devices" if e.is_io else "memory"
+    seen: list[str] = []
+    for e in es:
+        if e.empty and e.index not in idx:
+            continue
+        g = group(e)
+        if not seen or seen[-1] != g:
+            seen.append(g)
+    if len(seen) != len(set(seen)) or seen == [g for g in REGION_GROUPS if g in seen]:
+        return ""
+    return ", ".join(seen + [g for g in REGION_GROUPS if g not in seen])
 
 
 def _trailing_empty(regions: tuple[Memory, ...]) -> int:

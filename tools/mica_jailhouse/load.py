@@ -402,6 +402,7 @@ def build(doc: Document) -> System:
                 aarch32=c.get("aarch32", False),
                 stream_ids=tuple(c.get("stream_ids", ())),
                 unused_regions=c.get("unused_regions", 0),
+                **({"region_order": tuple(c["region_order"])} if "region_order" in c else {}),
             )
         )
 

@@ -179,6 +179,11 @@ class Linux:
     cpus_where: Where | None = None
 
 
+#: The groups of a client cell's memory regions, in their default order
+#: (``cells.KEY.region_order``); ``{ 0 }`` entries (``unused_regions``) come last.
+REGION_GROUPS = ("ivshmem", "console", "devices", "memory", "comm")
+
+
 @dataclass(frozen=True)
 class CellMemory:
     name: str
@@ -243,6 +248,8 @@ class Cell:
     aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
     stream_ids: tuple[int, ...] = ()  # cells.KEY.stream_ids
     unused_regions: int = 0  # cells.KEY.unused_regions: { 0 } entries after the others
+    #: cells.KEY.region_order: the groups of memory regions in the cell's order
+    region_order: tuple[str, ...] = REGION_GROUPS
 
 
 @dataclass(frozen=True)
