@@ -251,3 +251,15 @@ def test_region_order_moves_the_groups_and_the_ivshmem_starts(tmp_path: Path) ->
         [d.shmem_regions_start - shm + n_ram for d in before.cell.pci_devices]
     assert sorted(plan.cell.memory_regions, key=repr) == sorted(old, key=repr)
     assert cellfile.parse(_compile(system, plan, tmp_path), plan.stem) == plan.config
+
+
+def test_the_virtio_backend_end_says_back() -> None:
+    """Jailhouse's imx8mp: the root runs the backend (0xc002), its Linux demo the front."""
+    doc = yaml.safe_load(boards.builtin_path("qemu-a53").read_text())
+    link = next(iter(doc["ivshmem"].values()))
+    link.update(protocol=0x8002, virtio_backend="linux")
+    link.pop("dma_pool", None)
+    system = build(parse_yaml(yaml.safe_dump(doc), "edited.yaml"))
+    root, client = cells.plans(system)[:2]
+    assert [d.shmem_protocol for d in root.cell.pci_devices][:1] == [0xC002]
+    assert [d.shmem_protocol for d in client.cell.pci_devices][:1] == [0x8002]

@@ -435,3 +435,19 @@ def test_a_cell_whose_ram_comes_first_comes_back_with_region_order() -> None:
     assert result.normalisations == ()
     cell = next(iter(yaml.safe_load(result.text)["cells"].values()))
     assert cell["region_order"] == ["memory", "ivshmem", "console", "comm", "devices"]
+
+
+def test_a_virtio_link_comes_back_with_its_backend() -> None:
+    _, (root, client) = _a53_cells()
+    assert isinstance(root.config, RawSystem)
+    rc = root.config.root_cell
+    back = CellFile(root.name, dataclasses.replace(root.config, root_cell=dataclasses.replace(
+        rc, pci_devices=(dataclasses.replace(rc.pci_devices[0], shmem_protocol=0xC002),
+                         *rc.pci_devices[1:]))))
+    front = _client(client, pci_devices=(
+        dataclasses.replace(client.cell.pci_devices[0], shmem_protocol=0x8002),
+        *client.cell.pci_devices[1:]))
+    result = import_cells(ArtifactSet(cells=[back, front]))
+    assert result.normalisations == ()
+    link = next(iter(yaml.safe_load(result.text)["ivshmem"].values()))
+    assert (link["protocol"], link["virtio_backend"]) == (0x8002, "linux")

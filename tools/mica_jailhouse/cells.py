@@ -149,7 +149,7 @@ def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevi
         msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
         msix_address=0, shmem_regions_start=regions_start,
         shmem_dev_id=link.peers.index(peer), shmem_peers=len(link.peers),
-        shmem_protocol=link.protocol,
+        shmem_protocol=link.protocol_of(peer),
     )
 
 

@@ -48,7 +48,17 @@ from .jailhouse.raw import (
 )
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
-from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, REGION_GROUPS, VPCI_DOMAIN, Span, Uart, bdf_text
+from .model import (
+    LINUX,
+    PLATFORM_PCI_DOMAIN_ANY,
+    REGION_GROUPS,
+    VIRTIO_BACK_BIT,
+    VIRTIO_FRONT,
+    VPCI_DOMAIN,
+    Span,
+    Uart,
+    bdf_text,
+)
 from .source import parse_yaml
 from .units import PAGE, hx, kernel_mem
 
@@ -146,6 +156,19 @@ def _span_of(m: Memory) -> Span:
     return Span(m.phys_start, m.size)
 
 
+def _virtio(link: _Link) -> tuple[int, str | None]:
+    """(protocol, virtio_backend) of a link: a virtio link whose one end says
+    JAILHOUSE_SHMEM_PROTO_VIRTIO_BACK + id and the others _FRONT + id is the front's protocol
+    and that end's peer; any other mix keeps the first end's (and is listed)."""
+    says = {k: d.shmem_protocol for k, _, d, _ in link.members.values()}
+    front = link.protocol & ~VIRTIO_BACK_BIT
+    backs = [k for k, p in says.items() if p == front | VIRTIO_BACK_BIT]
+    if VIRTIO_FRONT <= front < VIRTIO_FRONT | VIRTIO_BACK_BIT and len(backs) == 1 and \
+            all(p in (front, front | VIRTIO_BACK_BIT) for p in says.values()):
+        return front, backs[0]
+    return link.protocol, None
+
+
 def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     state, rw = link.regions[0], link.regions[1]
     outs = [m.size for m in link.regions[2:] if m.size]
@@ -162,10 +185,12 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     root = [shm for k, _, _, shm in link.members.values() if k == LINUX]
     first = next(iter(link.members.values()))[2]
     rpmsg = link.protocol == mica.RPMSG_PROTOCOL
+    protocol, backend = _virtio(link)
     rw_span = _span_of(rw) if rw.size else Span(state.phys_start + state.size, 0)
     return dict(
         key=key,
-        protocol=hx(link.protocol, 4),
+        protocol=hx(protocol, 4),
+        virtio_backend=yaml_scalar(backend) if backend else "",
         bdf=bdf_text(link.bdf),
         peers=", ".join("null" if p is None else yaml_scalar(p) for p in peers),
         state_base=hx(state.phys_start), state_size=hx(state.size),

@@ -454,6 +454,7 @@ def build(doc: Document) -> System:
                 guest_where=w((*p, "guest")),
                 root_shared=lk.get("root_shared", False),
                 bar_mask=lk.get("bar_mask", "intx"),
+                virtio_backend=lk.get("virtio_backend"),
             )
         )
     return System(

@@ -262,6 +262,10 @@ class DmaPool:
 VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
 
 
+#: JAILHOUSE_SHMEM_PROTO_VIRTIO_FRONT (0x8000) + id vs _VIRTIO_BACK (0xc000) + id.
+VIRTIO_FRONT, VIRTIO_BACK_BIT = 0x8000, 0x4000
+
+
 @dataclass(frozen=True)
 class IvshmemLink:
     key: str
@@ -284,6 +288,12 @@ class IvshmemLink:
     guest_where: Where = field(default=Where(""))
     #: The root cell maps the sections with JAILHOUSE_MEM_ROOTSHARED too.
     root_shared: bool = False
+    #: virtio_backend: the peer whose end says JAILHOUSE_SHMEM_PROTO_VIRTIO_BACK + id.
+    virtio_backend: str | None = None
+
+    def protocol_of(self, peer: str) -> int:
+        """The protocol ``peer``'s end says: the backend of a virtio link says BACK + id."""
+        return self.protocol | VIRTIO_BACK_BIT if peer == self.virtio_backend else self.protocol
 
     def regions(self) -> tuple[Region, ...]:
         return (self.state_table, *[r for r in (self.rw, *self.outputs) if r.span.size])
