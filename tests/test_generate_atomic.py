@@ -77,6 +77,54 @@ def test_interrupted_at_every_file_keeps_the_old_set(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_every_file_is_flushed_before_the_swap(sets: dict[int, list[artifacts.Artifact]],
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are flushed together (fsutil._flush_all), all of them, and before the new
+    set replaces the old one; a failed flush leaves the old set."""
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    old = contents(out)
+    flushed: list[str] = []
+    real = fsutil._flush_all
+
+    def failing(paths: list[Path]) -> None:
+        flushed.extend(p.name for p in paths)
+        assert contents(out) == old  # not swapped yet
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(fsutil, "_flush_all", failing)
+    with pytest.raises(UserError) as exc:
+        write(sets, 14, out)
+    assert str(exc.value) == (f"{out}: cannot write (Input/output error: {out}); "
+                              "the folder is unchanged")
+    assert sorted(flushed) == sorted([a.name for a in sets[14]] + ["manifest.json"])
+    assert contents(out) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    monkeypatch.setattr(fsutil, "_flush_all", real)
+    write(sets, 14, out)
+    assert complete_set(out) == 14
+
+
+def test_flush_all_syncs_each_file_and_reports_a_failure(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [tmp_path / f"f{i}" for i in range(5)]
+    for p in paths:
+        p.write_bytes(b"x")
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    fsutil._flush_all(paths)
+    assert sorted(synced) == sorted(p.stat().st_ino for p in paths)
+    with pytest.raises(FileNotFoundError):
+        fsutil._flush_all([*paths, tmp_path / "gone"])
+
+
 def test_a_failed_swap_keeps_the_old_set(sets: dict[int, list[artifacts.Artifact]],
                                          tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
