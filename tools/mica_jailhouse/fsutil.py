@@ -241,6 +241,63 @@ def read_input(path: Path, limit: int = 16 * MiB, what: str = "file") -> bytes:
         os.close(fd)
 
 
+# The user's cache (compiled templates) only saves time: any failure means "no cache".
+
+def cache_folder(name: str) -> Path | None:
+    """``$XDG_CACHE_HOME/mica-jailhouse/NAME`` (default ``~/.cache/...``), created if need be;
+    None if it cannot be used: no home, not writable, or not private to this user (what it
+    holds is run as code)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
+        home = os.environ.get("HOME", "")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    folder = Path(base, "mica-jailhouse", name)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.stat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return folder
+
+
+def read_cached(path: Path, limit: int = 16 * MiB) -> bytes | None:
+    """A cache file's bytes; None if it is missing, unreadable, not a regular file or too big."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            data = f.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
+def write_cached(path: Path, data: bytes) -> None:
+    """Replace a cache file atomically (not flushed to disk: a lost one is made again);
+    failures are ignored."""
+    try:
+        fd, tmp = _create_temp(path.parent, path)
+    except (OSError, UserError):
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+
+
 def read_text(path: Path, limit: int = 16 * MiB, what: str = "file", name: str = "") -> str:
     """``read_input`` decoded as UTF-8; a bad byte is reported with its offset."""
     data = read_input(path, limit, what)
