@@ -45,8 +45,8 @@ def no_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def uncached(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     with monkeypatch.context() as m:
-        m.delenv("XDG_CACHE_HOME")
-        m.delenv("HOME")
+        m.delenv("XDG_CACHE_HOME", raising=False)
+        m.delenv("HOME", raising=False)
         templating.environment.cache_clear()
         assert templating.environment().bytecode_cache is None
         out = rendered()
