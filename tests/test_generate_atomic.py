@@ -59,12 +59,13 @@ def test_interrupted_at_every_file_keeps_the_old_set(
     for k in range(len(sets[14]) + 1):
         calls = 0
 
-        def interrupted(path: Path, data: bytes, mode: int, k: int = k) -> None:
+        def interrupted(path: Path, data: bytes, mode: int, same: Path | None = None,
+                        k: int = k) -> None:
             nonlocal calls
             if calls == k:
                 raise KeyboardInterrupt
             calls += 1
-            real(path, data, mode)
+            real(path, data, mode, same)
 
         monkeypatch.setattr(fsutil, "_write_new", interrupted)
         with pytest.raises(KeyboardInterrupt):
@@ -123,6 +124,51 @@ def test_flush_all_syncs_each_file_and_reports_a_failure(tmp_path: Path,
     assert sorted(synced) == sorted(p.stat().st_ino for p in paths)
     with pytest.raises(FileNotFoundError):
         fsutil._flush_all([*paths, tmp_path / "gone"])
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_ino for p in folder.iterdir()}
+
+
+def test_unchanged_files_are_kept_not_written_again(sets: dict[int, list[artifacts.Artifact]],
+                                                    tmp_path: Path) -> None:
+    """A file the last run wrote with the same bytes (and mode, and owner) is hard-linked
+    into the new set: same inode and time stamps; a changed one is a new file."""
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    first = inodes(out)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    write(sets, 13, out)
+    assert inodes(out) == first
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
+    assert {p.stat().st_nlink for p in out.iterdir()} == {1}  # the old folder is gone
+    write(sets, 14, out)
+    assert complete_set(out) == 14
+    old = {(a.name, a.data) for a in sets[13]}
+    changed = {a.name for a in sets[14] if (a.name, a.data) not in old}
+    assert changed and len(changed) < len(sets[14])  # the cells change, the DTB does not
+    now = inodes(out)
+    assert {n for n in now if now[n] != first.get(n)} == changed | {"manifest.json"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("change", ["mode", "bytes"])
+def test_a_file_changed_since_is_written_again(change: str,
+                                               sets: dict[int, list[artifacts.Artifact]],
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    path = out / "cmdline.txt"
+    if change == "mode":
+        path.chmod(0o600)
+    else:
+        data = path.read_bytes()
+        path.write_bytes(data[:-2] + b"X\n")
+    before = path.stat().st_ino
+    write(sets, 13, out)
+    assert path.stat().st_ino != before
+    assert path.read_bytes() == next(a.data for a in sets[13] if a.name == "cmdline.txt")
+    assert path.stat().st_mode & 0o777 == 0o644 & ~fsutil._umask()
 
 
 def test_a_failed_swap_keeps_the_old_set(sets: dict[int, list[artifacts.Artifact]],

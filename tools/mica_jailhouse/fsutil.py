@@ -331,8 +331,31 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Create ``path`` holding ``data``; ``_flush_all`` puts it on disk."""
+def _holds(path: Path, data: bytes, mode: int) -> bool:
+    """Is ``path`` a regular file of ours, with this mode, holding exactly ``data``?"""
+    try:
+        st = os.lstat(path)
+        if not (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
+                and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data)):
+            return False
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def _write_new(path: Path, data: bytes, mode: int, same: Path | None = None) -> None:
+    """Create ``path`` holding ``data``; ``_flush_all`` puts it on disk. If the file ``same``
+    (the last run's) holds exactly that, with that mode and owner, ``path`` is a hard link to
+    it instead: the file keeps its time stamps (make rebuilds nothing from it), and removing
+    the old set later frees no blocks (on a busy disk ~4 ms a file)."""
+    if same is not None and _holds(same, data, mode):
+        try:
+            os.link(same, path, follow_symlinks=False)
+            return
+        except OSError:
+            pass  # a file system without hard links: write it
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -411,7 +434,8 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
     """Make ``outdir`` hold ``files``: all of them or, after any failure or kill, the
     folder as it was.
 
-    The files are written into a fresh sibling folder, which is then swapped
+    The files are written into a fresh sibling folder (one the last set holds
+    unchanged is hard-linked there: see ``_write_new``), which is then swapped
     with ``outdir`` in one step (renameat2 RENAME_EXCHANGE; two renames where
     the file system cannot). Entries of ``outdir`` that are neither ``files``
     nor in ``previous`` (the names the last run wrote) are the user's: they are
@@ -469,7 +493,8 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
         try:
             file_mode = DEFAULT_MODE & ~_umask()
             for name, data in files:
-                _write_new(staging / name, data, file_mode)
+                _write_new(staging / name, data, file_mode,
+                           target / name if st is not None else None)
             _flush_all([staging / name for name, _ in files])
             for entry in foreign:
                 try:

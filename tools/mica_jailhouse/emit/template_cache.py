@@ -1,7 +1,7 @@
 """Compiled templates kept between runs: jinja2's bytecode cache, its files read and written
 through ``fsutil``.
 
-Jinja2 compiles a template to Python code the first time a process uses it, 15-25 ms for
+Jinja2 compiles a template to Python code the first time a process uses it, 10-25 ms for
 the templates of one ``generate``. This cache keeps that code in the user's cache folder
 (``fsutil.cache_folder``), one file per template. Jinja2 checks each file against the
 template's source (a checksum) and its own format and Python's version before using it; the
