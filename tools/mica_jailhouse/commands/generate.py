@@ -1,6 +1,7 @@
 """Write every artifact (DTB, overlay, cells, MICA config, cmdline, QEMU args) and a manifest,
-after the checks pass. The whole set replaces the output folder in one step; the set is
-cross-checked as produced (the DTB read back, the cells as encoded) before it is written.
+after the checks pass. The whole set replaces the output folder in one step (a file whose
+bytes did not change is kept, time stamps included); the set is cross-checked as produced (the
+DTB read back, the cells as encoded) before it is written.
 """
 
 from __future__ import annotations
