@@ -136,13 +136,20 @@ def test_unchanged_files_are_kept_not_written_again(sets: dict[int, list[artifac
     into the new set: same inode and time stamps; a changed one is a new file."""
     out = tmp_path / "out"
     write(sets, 13, out)
+    (out / "NOTES.txt").write_text("mine\n")
     first = inodes(out)
+    folder = out.stat().st_ino
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     write(sets, 13, out)
+    assert out.stat().st_ino == folder  # the same set: the folder is left as it is
     assert inodes(out) == first
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
     assert {p.stat().st_nlink for p in out.iterdir()} == {1}  # the old folder is gone
     write(sets, 14, out)
+    assert out.stat().st_ino != folder  # swapped for a new one
+    assert (out / "NOTES.txt").read_text() == "mine\n"
+    (out / "NOTES.txt").unlink()
+    first.pop("NOTES.txt")
     assert complete_set(out) == 14
     old = {(a.name, a.data) for a in sets[13]}
     changed = {a.name for a in sets[14] if (a.name, a.data) not in old}

@@ -437,7 +437,8 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
     The files are written into a fresh sibling folder (one the last set holds
     unchanged is hard-linked there: see ``_write_new``), which is then swapped
     with ``outdir`` in one step (renameat2 RENAME_EXCHANGE; two renames where
-    the file system cannot). Entries of ``outdir`` that are neither ``files``
+    the file system cannot); a folder that holds this very set already is left as it
+    is. Entries of ``outdir`` that are neither ``files``
     nor in ``previous`` (the names the last run wrote) are the user's: they are
     hard-linked into the new folder so that they stay. A folder among them is
     refused before anything is written. Returns the folder written.
@@ -484,6 +485,10 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
         raise UserError(f"{outdir}: cannot create its folder {parent} ({reason(exc)})") from None
     sweep_stale(parent, re.compile(
         rf"\.{re.escape(target.name[:64])}\.(new|old)-(?P<pid>\d+)-[0-9a-f]{{12}}"))
+    file_mode = DEFAULT_MODE & ~_umask()
+    if st is not None and set(entries) == names | set(foreign) and \
+            all(_holds(target / name, data, file_mode) for name, data in files):
+        return target  # it holds this very set already (flushed by the run that wrote it)
     staging = parent / private_name(target.name, "new")
     try:
         os.mkdir(staging, 0o700)
@@ -491,7 +496,6 @@ def replace_folder(outdir: Path, files: list[tuple[str, bytes]], previous: set[s
         raise UserError(f"{outdir}: cannot write in {parent} ({reason(exc)})") from None
     try:
         try:
-            file_mode = DEFAULT_MODE & ~_umask()
             for name, data in files:
                 _write_new(staging / name, data, file_mode,
                            target / name if st is not None else None)
