@@ -12,7 +12,9 @@ source (~50 ms more); a user's shell caches the bytecode. The script says which 
 
 ``generate`` keeps compiled templates and the QEMU command line of a description in the
 user's cache folder. Here it gets a cache folder of its own (XDG_CACHE_HOME), filled by the
-first run as a user's is; ``--cold`` gives every run an empty one instead.
+first run as a user's is; ``--cold`` gives every run an empty one instead. Every run writes
+into the same output folder, as a user re-running it does (an unchanged set is left as it
+is); ``--fresh`` gives every run a new output folder.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--system", default="qemu-a53")
     p.add_argument("--cold", action="store_true",
                    help="an empty cache folder for every run of generate")
+    p.add_argument("--fresh", action="store_true",
+                   help="a new output folder for every run of generate")
     args = p.parse_args(argv)
     script = args.create_dtb.resolve()
     if not script.is_file():
@@ -54,23 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     ours, theirs = [], []
     with tempfile.TemporaryDirectory(prefix="mica-bench-") as tmp:
         work = Path(tmp)
-        generate = [sys.executable, str(ROOT / "tools" / "mica-jailhouse"), "generate",
-                    args.system, "-o", str(work / "out")]
+        def generate(run: int) -> list[str]:
+            out = work / (f"out-{run}" if args.fresh else "out")
+            return [sys.executable, str(ROOT / "tools" / "mica-jailhouse"), "generate",
+                    args.system, "-o", str(out)]
+
         create = ["bash", str(script), args.system, "-f", "jailhouse"]
 
         def cache(run: int) -> dict[str, str]:
             folder = work / (f"cache-{run}" if args.cold else "cache")
             return {**os.environ, "XDG_CACHE_HOME": str(folder)}
 
-        timed(generate, work, cache(-1))  # warm the page cache and __pycache__ once
+        timed(generate(-1), work, cache(-1))  # warm the page cache and __pycache__ once
         timed(create, work)
         for run in range(args.runs):
-            ours.append(timed(generate, work, cache(run)))
+            ours.append(timed(generate(run), work, cache(run)))
             theirs.append(timed(create, work))
     a, b = statistics.median(ours), statistics.median(theirs)
     ratio = a / b
     print(f"mica-jailhouse generate {args.system} (whole set, "
-          f"{'empty' if args.cold else 'filled'} cache folder): median {a * 1000:.0f} ms, "
+          f"{'empty' if args.cold else 'filled'} cache folder, "
+          f"{'new' if args.fresh else 'same'} output folder): median {a * 1000:.0f} ms, "
           f"min {min(ours) * 1000:.0f} ms")
     print(f"create_dtb.sh {args.system} -f jailhouse (one DTB): median {b * 1000:.0f} ms, "
           f"min {min(theirs) * 1000:.0f} ms")
