@@ -85,7 +85,15 @@ def test_a_wrong_guess_is_stopped_and_replaced(events: list[tuple[str, ...]],
 
 
 @pytest.mark.parametrize("guess", ["not json", '{"-M": 1}', '["sh", "-c", "true", "-M"]',
-                                   '["qemu-system-aarch64", "-smp", "4"]', "null"])
+                                   '["qemu-system-aarch64", "-smp", "4"]', "null",
+                                   # the right shape, but a value naming a file, an option
+                                   # of ours, or one argument too many
+                                   '["qemu-system-aarch64", "-M", "virt,dumpdtb=x", "-cpu", '
+                                   '"cortex-a53", "-smp", "4", "-m", "2G"]',
+                                   '["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", '
+                                   '"-smp", "4", "-m", "/etc/passwd"]',
+                                   '["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", '
+                                   '"-smp", "4", "-m", "2G", "-serial", "file:x"]'])
 def test_a_guess_that_is_no_qemu_command_line_is_ignored(
         guess: str, events: list[tuple[str, ...]], tmp_path: Path) -> None:
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "one")]) == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,15 +56,27 @@ def _guess_file(spec: str) -> Path | None:
     return folder / f"{hashlib.sha256(path.encode()).hexdigest()[:32]}.json"
 
 
+# qemu.machine_argv's shape: fixed words, and None where a value goes.
+_GUESS_SHAPE = ("qemu-system-aarch64", "-M", None, "-cpu", None, "-smp", None, "-m", None)
+_GUESS_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.,=-]{0,199}")
+
+
 def _guess(file: Path | None) -> list[str] | None:
     data = read_cached(file, 4096) if file is not None else None
     try:
         argv = json.loads(data) if data is not None else None
     except ValueError:
         return None
-    if (not isinstance(argv, list) or not all(isinstance(a, str) for a in argv)
-            or argv[:1] != ["qemu-system-aarch64"] or argv.count("-M") != 1):
+    # It is run before anything is checked: only the exact shape qemu.machine_argv writes,
+    # with values that name no file and no option of ours (dumpdtb=, dtb-randomness=).
+    if (not isinstance(argv, list) or len(argv) != len(_GUESS_SHAPE)
+            or not all(isinstance(a, str) for a in argv)):
         return None
+    for flag, value in zip(_GUESS_SHAPE, argv, strict=True):
+        if (value != flag if flag else
+                (not _GUESS_VALUE.fullmatch(value) or "dumpdtb" in value
+                 or "randomness" in value)):
+            return None
     return argv
 
 
