@@ -59,12 +59,13 @@ def test_interrupted_at_every_file_keeps_the_old_set(
     for k in range(len(sets[14]) + 1):
         calls = 0
 
-        def interrupted(path: Path, data: bytes, mode: int, k: int = k) -> None:
+        def interrupted(path: Path, data: bytes, mode: int, same: Path | None = None,
+                        k: int = k) -> None:
             nonlocal calls
             if calls == k:
                 raise KeyboardInterrupt
             calls += 1
-            real(path, data, mode)
+            real(path, data, mode, same)
 
         monkeypatch.setattr(fsutil, "_write_new", interrupted)
         with pytest.raises(KeyboardInterrupt):
@@ -75,6 +76,106 @@ def test_interrupted_at_every_file_keeps_the_old_set(
     write(sets, 14, out)
     assert complete_set(out) == 14
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_every_file_is_flushed_before_the_swap(sets: dict[int, list[artifacts.Artifact]],
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are flushed together (fsutil._flush_all), all of them, and before the new
+    set replaces the old one; a failed flush leaves the old set."""
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    old = contents(out)
+    flushed: list[str] = []
+    real = fsutil._flush_all
+
+    def failing(paths: list[Path]) -> None:
+        flushed.extend(p.name for p in paths)
+        assert contents(out) == old  # not swapped yet
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(fsutil, "_flush_all", failing)
+    with pytest.raises(UserError) as exc:
+        write(sets, 14, out)
+    assert str(exc.value) == (f"{out}: cannot write (Input/output error: {out}); "
+                              "the folder is unchanged")
+    assert sorted(flushed) == sorted([a.name for a in sets[14]] + ["manifest.json"])
+    assert contents(out) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    monkeypatch.setattr(fsutil, "_flush_all", real)
+    write(sets, 14, out)
+    assert complete_set(out) == 14
+
+
+def test_flush_all_syncs_each_file_and_reports_a_failure(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [tmp_path / f"f{i}" for i in range(5)]
+    for p in paths:
+        p.write_bytes(b"x")
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    fsutil._flush_all(paths)
+    assert sorted(synced) == sorted(p.stat().st_ino for p in paths)
+    with pytest.raises(FileNotFoundError):
+        fsutil._flush_all([*paths, tmp_path / "gone"])
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_ino for p in folder.iterdir()}
+
+
+def test_unchanged_files_are_kept_not_written_again(sets: dict[int, list[artifacts.Artifact]],
+                                                    tmp_path: Path) -> None:
+    """A file the last run wrote with the same bytes (and mode, and owner) is hard-linked
+    into the new set: same inode and time stamps; a changed one is a new file."""
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    (out / "NOTES.txt").write_text("mine\n")
+    first = inodes(out)
+    folder = out.stat().st_ino
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    write(sets, 13, out)
+    assert out.stat().st_ino == folder  # the same set: the folder is left as it is
+    assert inodes(out) == first
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
+    assert {p.stat().st_nlink for p in out.iterdir()} == {1}  # the old folder is gone
+    write(sets, 14, out)
+    assert out.stat().st_ino != folder  # swapped for a new one
+    assert (out / "NOTES.txt").read_text() == "mine\n"
+    (out / "NOTES.txt").unlink()
+    first.pop("NOTES.txt")
+    assert complete_set(out) == 14
+    old = {(a.name, a.data) for a in sets[13]}
+    changed = {a.name for a in sets[14] if (a.name, a.data) not in old}
+    assert changed and len(changed) < len(sets[14])  # the cells change, the DTB does not
+    now = inodes(out)
+    assert {n for n in now if now[n] != first.get(n)} == changed | {"manifest.json"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("change", ["mode", "bytes"])
+def test_a_file_changed_since_is_written_again(change: str,
+                                               sets: dict[int, list[artifacts.Artifact]],
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write(sets, 13, out)
+    path = out / "cmdline.txt"
+    if change == "mode":
+        path.chmod(0o600)
+    else:
+        data = path.read_bytes()
+        path.write_bytes(data[:-2] + b"X\n")
+    before = path.stat().st_ino
+    write(sets, 13, out)
+    assert path.stat().st_ino != before
+    assert path.read_bytes() == next(a.data for a in sets[13] if a.name == "cmdline.txt")
+    assert path.stat().st_mode & 0o777 == 0o644 & ~fsutil._umask()
 
 
 def test_a_failed_swap_keeps_the_old_set(sets: dict[int, list[artifacts.Artifact]],

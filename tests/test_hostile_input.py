@@ -82,6 +82,9 @@ CASES: list[tuple[str, Setup, list[str], str]] = [
         "".join(f"k{i}: 1\n" for i in range(100_000))),
      ["check", "s.yaml"],
      "s.yaml:10000: more than 20000 values: not a system description"),
+    ("a deep second document", lambda d: (d / "s.yaml").write_text(
+        "name: x\n---\na: " + "[" * 5000 + "]" * 5000),
+     ["check", "s.yaml"], "s.yaml:2: invalid YAML: but found another document (fix the syntax)"),
     ("10,000-digit integer", lambda d: (d / "s.yaml").write_text("name: " + "9" * 10_000),
      ["check", "s.yaml"], "s.yaml:1: name: number too long (10000 characters)"),
     ("symlink loop", lambda d: ((d / "a.yaml").symlink_to("b.yaml"),

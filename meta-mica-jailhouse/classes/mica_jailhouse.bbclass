@@ -12,6 +12,15 @@ DEPENDS:append = " mica-jailhouse-tools-native"
 
 MICA_JAILHOUSE_TOOL ?= "${STAGING_DATADIR_NATIVE}/mica-jailhouse/tools/mica-jailhouse"
 MICA_JAILHOUSE_OUT = "${WORKDIR}/mica-jailhouse"
+# The tool keeps compiled templates and QEMU's command line in a cache folder
+# (XDG_CACHE_HOME): in a build, the recipe's work folder, not the builder's home.
+MICA_JAILHOUSE_CACHE = "${WORKDIR}/mica-jailhouse-cache"
+
+def mica_jailhouse_tool_env(d):
+    """The CLI's environment in a build: no bytecode written, its cache in WORKDIR."""
+    import os
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
+                XDG_CACHE_HOME=d.getVar("MICA_JAILHOUSE_CACHE"))
 
 def mica_jailhouse_system(d):
     """(SRC_URI entry or "", argument for the CLI) for MICA_SYSTEM."""
@@ -53,10 +62,9 @@ def mica_jailhouse_generate_argv(d):
 
 def mica_jailhouse_run_generate(d):
     """Run the CLI; on failure stop with its own diagnostics (file:line: ...)."""
-    import os
     import subprocess
     argv = mica_jailhouse_generate_argv(d)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = mica_jailhouse_tool_env(d)
     bb.note("Running: %s" % " ".join(argv))
     result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=env, text=True, check=False)

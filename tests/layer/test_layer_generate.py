@@ -77,6 +77,11 @@ def test_class_generates_what_the_cli_generates(bbparse: Any, tmp_path: Path,
     out.mkdir(parents=True)
     manifest = bbparse.bb.utils.better_eval("mica_jailhouse_run_generate(d)", {"d": d})
     assert manifest["system"] == system
+    # The tool's cache folder is the recipe's, not the builder's home.
+    cache = Path(d.getVar("MICA_JAILHOUSE_CACHE"))
+    assert cache.is_relative_to(d.getVar("WORKDIR"))
+    assert sorted(p.name for p in (cache / "mica-jailhouse").iterdir())[-1].startswith(
+        "templates-")
 
     assert _files(out) == generated_by_cli(system, tmp_path / "by-hand", base)
     if base is None:

@@ -17,6 +17,7 @@ from .jailhouse.abi import (
     CellFlag,
     ConFlag,
     ConType,
+    IommuType,
     MemFlag,
     PciType,
     SysFlag,
@@ -34,7 +35,18 @@ from .jailhouse.raw import (
     RawNonRootCell,
     RawSystem,
 )
-from .model import LINUX, Cell, IvshmemLink, Span, System, Uart, bdf_text
+from .model import (
+    LINUX,
+    REGION_GROUPS,
+    Cell,
+    Iommu,
+    IvshmemLink,
+    RootRegion,
+    Span,
+    System,
+    Uart,
+    bdf_text,
+)
 from .outputs import file_stem, root_stem
 from .units import PAGE, hx
 
@@ -90,7 +102,8 @@ def console(uart: Uart) -> Console:
     flags = ConFlag.ACCESS_MMIO
     if uart.type != "8250" or uart.reg_shift == 2:
         flags |= ConFlag.REGDIST_4
-    return Console(uart.span.base, uart.span.size, con_type(uart.type), flags)
+    return Console(uart.span.base, uart.span.size, con_type(uart.type),
+                   flags | ConFlag(uart.con_flags))
 
 
 def uart_region_flags(uart: Uart) -> MemFlag:
@@ -136,7 +149,7 @@ def _ivshmem_device(link: IvshmemLink, peer: str, regions_start: int) -> PciDevi
         msi_64bits=False, msi_maskable=False, num_msix_vectors=0, msix_region_size=0,
         msix_address=0, shmem_regions_start=regions_start,
         shmem_dev_id=link.peers.index(peer), shmem_peers=len(link.peers),
-        shmem_protocol=link.protocol,
+        shmem_protocol=link.protocol_of(peer),
     )
 
 
@@ -186,6 +199,9 @@ def root_ram(system: System) -> list[Span]:
     Client RAM stays inside: Jailhouse takes it from the root at cell create
     and gives back at destroy only what the root owned.
     """
+    if system.linux.memory is not None:  # as given: what is neither unused nor MMIO
+        return [r.span for r in system.linux.memory
+                if r is not None and r.span.size and not r.flags & MemFlag.IO]
     holes = [system.hypervisor.memory.span]
     for link in system.ivshmem:
         holes += [r.span for r in link.regions()]
@@ -193,6 +209,22 @@ def root_ram(system: System) -> list[Span]:
     for bank in system.board.banks:
         out += derive.subtract(bank, sorted(holes))
     return out
+
+
+def _iommu_unit(u: Iommu) -> IommuUnit:
+    """A ``board.iommu[]`` entry as ``struct jailhouse_iommu``."""
+    tlb = u.tlb or Span(0, 0)
+    return IommuUnit(int(IommuType[u.type.upper()]), u.span.base, u.span.size, tlb.base,
+                     tlb.size)
+
+
+def _root_region(r: RootRegion | None) -> tuple[str, Memory]:
+    """A ``linux.memory[]`` entry as a region, with its comment."""
+    if r is None:
+        return "unused (linux.memory)", Memory(0, 0, 0, 0)
+    what = "MMIO" if r.flags & MemFlag.IO else "RAM"
+    return (f"{what} {r.span} (linux.memory)",
+            Memory(r.span.base, r.virt, r.span.size, r.flags))
 
 
 def root_plan(system: System, revision: int | None = None) -> CellPlan:
@@ -208,15 +240,20 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, Linux is peer "
                     f"{link.peers.index(LINUX)} of {len(link.peers)}",
                     _ivshmem_device(link, LINUX, start)))
-    for window in b.mmio:
-        regions.append((f"MMIO (permissive): {window.name}",
-                        _identity(window.span, R | W | MemFlag.IO)))
-    for span in root_ram(system):
-        regions.append((f"RAM {span}", _identity(span, R | W | X)))
-    if b.pci is not None:
-        regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
+    if system.linux.memory is not None:
+        regions += [_root_region(r) for r in system.linux.memory]
+    else:
+        for window in b.mmio:
+            regions.append((f"MMIO (permissive): {window.name}",
+                            _identity(window.span, R | W | MemFlag.IO)))
+        for span in root_ram(system):
+            regions.append((f"RAM {span}", _identity(span, R | W | X)))
+        if b.pci is not None:
+            regions.append(("physical PCI ECAM", _identity(b.pci.ecam, R | W | MemFlag.IO)))
     spis = root_irqs(b.gic.irqs)
-    chips = irqchips(b.gic.distributor.base, spis)
+    if system.linux.irqchip_bases:  # the entries given take the SPIs they cover
+        spis = set(range(32, b.gic.irqs))
+    chips = irqchips(b.gic.distributor.base, spis, system.linux.irqchip_bases)
     chip_comments: tuple[str, ...] = ("GIC: every SPI of the first 128 (cells take theirs at "
                                       "create)",)
     if spis is not None:
@@ -226,17 +263,20 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
     cell = RawCell(
         name=system.name,
         cpu_set_size=8,
-        cpus=tuple(range(b.cpus)),
+        cpus=system.linux.root_cpus(b),
         vpci_irq_base=system.linux.vpci_irq_base,
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
+        stream_ids=system.linux.stream_ids,
     )
     gic = b.gic
     v2 = {name: span.base for name, span in (("gicc_base", gic.cpu_interface),
                                              ("gich_base", gic.hypervisor_interface),
                                              ("gicv_base", gic.virtual_cpu_interface))
           if span is not None}
+    if gic.legacy_bases is not None:
+        v2 = dict(zip(("gicc_base", "gich_base", "gicv_base"), gic.legacy_bases, strict=True))
     config = RawSystem(
         revision=rev,
         architecture=architecture(rev),
@@ -246,10 +286,11 @@ def root_plan(system: System, revision: int | None = None) -> CellPlan:
         debug_console=console(system.hypervisor.debug_console(b)),
         platform=Platform(
             pci_mmconfig_base=system.hypervisor.pci_mmconfig_base,
-            pci_mmconfig_end_bus=0,
-            pci_is_virtual=1,
+            pci_mmconfig_end_bus=system.hypervisor.pci_mmconfig_end_bus,
+            pci_is_virtual=int(system.hypervisor.pci_is_virtual),
             pci_domain=system.hypervisor.pci_domain,
-            iommu_units=(IommuUnit(0, 0, 0),) * MAX_IOMMU_UNITS,
+            iommu_units=tuple(_iommu_unit(u) for u in b.iommu)
+            + (IommuUnit(0, 0, 0),) * (MAX_IOMMU_UNITS - len(b.iommu)),
             arm=ArmPlatform(maintenance_irq=gic.maintenance_irq, gic_version=gic.version,
                             gicd_base=gic.distributor.base, gicc_base=v2.get("gicc_base", 0),
                             gich_base=v2.get("gich_base", 0), gicv_base=v2.get("gicv_base", 0),
@@ -282,34 +323,43 @@ def client_irqs(system: System, cell: Cell) -> dict[int, str]:
 def client_plan(system: System, cell: Cell, revision: int | None = None) -> CellPlan:
     rev = revision or system.hypervisor.revision
     b = system.board
-    regions: list[tuple[str, Memory]] = []
-    pci: list[tuple[str, PciDevice]] = []
+    groups: dict[str, list[tuple[str, Memory]]] = {g: [] for g in REGION_GROUPS}
+    shm = groups["ivshmem"]
+    starts: list[tuple[IvshmemLink, int]] = []  # each link's first region in the group
     for link in system.ivshmem:
         if cell.key not in link.peers:
             continue
-        start = len(regions)
-        regions += _ivshmem_regions(link, cell.key, root=False)
-        pci.append((f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
-                    f"{link.peers.index(cell.key)} of {len(link.peers)}",
-                    _ivshmem_device(link, cell.key, start)))
+        starts.append((link, len(shm)))
+        shm += _ivshmem_regions(link, cell.key, root=False)
     if cell.console == "uart":
-        regions.append(("UART (shared with the root cell)",
-                        _identity(b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
+        groups["console"].append(("UART (shared with the root cell)", _identity(
+            b.uart.span, uart_region_flags(b.uart) | MemFlag.ROOTSHARED)))
     own = cell.own_console
     if own is not None:
         flags = uart_region_flags(own.uart) | (MemFlag.ROOTSHARED if own.shared else MemFlag(0))
-        regions.append((f"UART of the cell ({own.uart.type})",
-                        Memory(own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
+        groups["console"].append((f"UART of the cell ({own.uart.type})", Memory(
+            own.uart.span.base, own.virt, own.uart.span.size, int(flags))))
     for dev in cell.devices:
-        regions.append((f"MMIO: {dev.name}",
-                        Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
+        groups["devices"].append((f"MMIO: {dev.name}",
+                                  Memory(dev.span.base, dev.virt, dev.span.size, dev.flags)))
     for m in cell.memory:
         flags = R | W | X | MemFlag.DMA | MemFlag.LOADABLE if m.flags is None else MemFlag(m.flags)
         if m.shared:
             flags |= MemFlag.ROOTSHARED
-        regions.append((f"RAM '{m.name}'", Memory(m.span.base, m.virt, m.span.size, int(flags))))
-    regions.append(("communication region",
-                    Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+        groups["memory"].append((f"RAM '{m.name}'",
+                                 Memory(m.span.base, m.virt, m.span.size, int(flags))))
+    groups["comm"].append(("communication region",
+                           Memory(0, cell.comm_region, PAGE, int(R | W | MemFlag.COMM_REGION))))
+    regions: list[tuple[str, Memory]] = []
+    shm_start = 0
+    for group in cell.region_order:
+        if group == "ivshmem":
+            shm_start = len(regions)
+        regions += groups[group]
+    pci = [(f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
+            f"{link.peers.index(cell.key)} of {len(link.peers)}",
+            _ivshmem_device(link, cell.key, shm_start + start)) for link, start in starts]
+    regions += [("unused", Memory(0, 0, 0, 0))] * cell.unused_regions
     irqs = client_irqs(system, cell)
     chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)
     chip_comments = []
@@ -342,6 +392,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
         memory_regions=tuple(m for _, m in regions),
         irqchips=tuple(chips),
         pci_devices=tuple(d for _, d in pci),
+        stream_ids=cell.stream_ids,
     )
     return CellPlan(
         stem=file_stem(cell.name),

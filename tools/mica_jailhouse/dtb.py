@@ -146,12 +146,14 @@ def build(system: System, feature: str | None, base_dtb: bytes | None = None,
     if any(d.severity is Severity.ERROR for d in diags):
         raise InvalidSystem(diags)
     info = base_info(tree)
+    ovl_src = overlay_source(system, feature, info)
+    # The overlay needs nothing of the full tree: its dtc runs beside the three that do.
+    # (Should the full tree fail, its error is the one raised; see external.Background.)
+    overlay = external.Background(external.dtc_compile, ovl_src)
     source = external.dtc_decompile(base) + our_block(system, feature, info)
     dtb = external.dtc_compile(source)
-    ovl_src = overlay_source(system, feature, info)
-    overlay = external.dtc_compile(ovl_src)
     dts = banner(system, "Linux device tree") + external.dtc_decompile(dtb)
-    return DeviceTree(dtb=dtb, dts=dts, overlay=overlay, overlay_source=ovl_src,
+    return DeviceTree(dtb=dtb, dts=dts, overlay=overlay.result(), overlay_source=ovl_src,
                       diagnostics=tuple(diags))
 
 

@@ -21,17 +21,44 @@ from pathlib import PurePath
 from typing import Any
 
 from . import mica
-from .cells import BAR_MASKS, irq_pins, ivshmem_irq, plans, uart_region_flags
+from .cells import (
+    BAR_MASKS,
+    irq_pins,
+    irqchips,
+    ivshmem_irq,
+    plans,
+    root_irqs,
+    uart_region_flags,
+)
 from .cells import console as board_console
 from .diagnostics import UserError, Where
 from .emit.escape import comment, yaml_scalar
 from .emit.templating import render
 from .evidence import ArtifactSet
-from .jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType
-from .jailhouse.raw import Console, Memory, PciDevice, RawConfig, RawNonRootCell, RawSystem
+from .jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType
+from .jailhouse.raw import (
+    Console,
+    IommuUnit,
+    Irqchip,
+    Memory,
+    PciDevice,
+    RawConfig,
+    RawNonRootCell,
+    RawSystem,
+)
 from .jailhouse.view import CellFile, Entry, entries
 from .load import DEFAULT_COMM_REGION, build
-from .model import LINUX, PLATFORM_PCI_DOMAIN_ANY, VPCI_DOMAIN, Span, Uart, bdf_text
+from .model import (
+    LINUX,
+    PLATFORM_PCI_DOMAIN_ANY,
+    REGION_GROUPS,
+    VIRTIO_BACK_BIT,
+    VIRTIO_FRONT,
+    VPCI_DOMAIN,
+    Span,
+    Uart,
+    bdf_text,
+)
 from .source import parse_yaml
 from .units import PAGE, hx, kernel_mem
 
@@ -42,6 +69,7 @@ QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt'
 ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
 NAME_BYTES = 31
+MAX_BANKS = 16  # the schema's board.ram maxItems
 #: Keys of imported links, by protocol: MICA's RPMsg, Jailhouse's virtual Ethernet
 LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
 
@@ -128,6 +156,19 @@ def _span_of(m: Memory) -> Span:
     return Span(m.phys_start, m.size)
 
 
+def _virtio(link: _Link) -> tuple[int, str | None]:
+    """(protocol, virtio_backend) of a link: a virtio link whose one end says
+    JAILHOUSE_SHMEM_PROTO_VIRTIO_BACK + id and the others _FRONT + id is the front's protocol
+    and that end's peer; any other mix keeps the first end's (and is listed)."""
+    says = {k: d.shmem_protocol for k, _, d, _ in link.members.values()}
+    front = link.protocol & ~VIRTIO_BACK_BIT
+    backs = [k for k, p in says.items() if p == front | VIRTIO_BACK_BIT]
+    if VIRTIO_FRONT <= front < VIRTIO_FRONT | VIRTIO_BACK_BIT and len(backs) == 1 and \
+            all(p in (front, front | VIRTIO_BACK_BIT) for p in says.values()):
+        return front, backs[0]
+    return link.protocol, None
+
+
 def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     state, rw = link.regions[0], link.regions[1]
     outs = [m.size for m in link.regions[2:] if m.size]
@@ -144,10 +185,12 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     root = [shm for k, _, _, shm in link.members.values() if k == LINUX]
     first = next(iter(link.members.values()))[2]
     rpmsg = link.protocol == mica.RPMSG_PROTOCOL
+    protocol, backend = _virtio(link)
     rw_span = _span_of(rw) if rw.size else Span(state.phys_start + state.size, 0)
     return dict(
         key=key,
-        protocol=hx(link.protocol, 4),
+        protocol=hx(protocol, 4),
+        virtio_backend=yaml_scalar(backend) if backend else "",
         bdf=bdf_text(link.bdf),
         peers=", ".join("null" if p is None else yaml_scalar(p) for p in peers),
         state_base=hx(state.phys_start), state_size=hx(state.size),
@@ -162,7 +205,9 @@ def _link_entry(link: _Link, key: str, arts: ArtifactSet) -> dict[str, Any]:
     )
 
 
-def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> str:
+def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
+          root_memory: list[Memory] | None = None) -> str:
+    """The description; ``root_memory``: write these as ``linux.memory``."""
     root = arts.root
     if root is None or not isinstance(root.config, RawSystem):
         raise UserError("import needs the root cell (the system config .cell)")
@@ -174,6 +219,9 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
     for cf in arts.clients:
         keys[id(cf)] = _key(PurePath(cf.name).stem, key_taken)
     links = _links(arts, keys, notes)
+    if not arts.clients:
+        raise UserError(f"import needs a client cell besides the root cell {root.name}: a "
+                        "description holds at least one (import ROOT.cell CELL.cell)")
     root_entries = entries(root)
     shm_idx = _ivshmem_indices(root)
     io = [e for e in root_entries if e.is_io and not e.empty]
@@ -186,23 +234,34 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
         shm = [e.phys for e in root_entries if e.index in shm_idx and not e.empty]
         banks = _runs([e.phys for e in ram_like] + [hv] + shm)
         ram_note = "   # assumed: root RAM, hypervisor and ivshmem memory, end to end"
+        if len(banks) > MAX_BANKS:
+            banks = _fewer(banks, MAX_BANKS)
+            ram_note += f" (the nearest merged into {MAX_BANKS} banks)"
     ecam = [e for e in io if e.phys.base >= FOUR_GIB and e.phys.size == ECAM_SIZE
             and e.phys.base % ECAM_SIZE == 0][:1]
     mmio = [e for e in io if e not in ecam]
     con = cfg.debug_console
     board_uart = _board_uart(con)
     uart_extra = ", reg_shift: 0, reg_width: 8" if board_uart.reg_shift == 0 else ""
+    uart_extra += "".join(f", {name}: true" for name, flag in CONSOLE_QUIRKS
+                          if board_uart.con_flags & flag)
     chips_top = max((c.pin_base + 128 for c in rc.irqchips if any(c.pin_bitmap)), default=160)
     top_pin = max(irq_pins(rc.irqchips), default=159) + 1
     gic_irqs = min(1020, -(-top_pin // 32) * 32) if chips_top > 160 else 0
+    # The root's CPUs are all of the board's unless it skips some (jetson-tx2's 0, 3-5).
+    board_cpus = max(rc.cpus, default=len(rc.cpus) - 1) + 1
     arm = plat.arm
+    derived_bases = [c.pin_base for c in irqchips(arm.gicd_base, root_irqs(max(gic_irqs, 160)))]
+    given_bases = [c.pin_base for c in rc.irqchips if c != EMPTY_IRQCHIP]
     qemu_virt = arm.gicd_base == QEMU_VIRT_GICD and con.address == QEMU_VIRT_UART
     # dt_path: a DT unit address is bare hex
     gic = dict(version=arm.gic_version, dt_path=f"/intc@{arm.gicd_base:x}",
                gicd=hx(arm.gicd_base), gicd_size="64K" if arm.gic_version == 3 else "4K",
                gicr=hx(arm.gicr_base), gicc=hx(arm.gicc_base), gich=hx(arm.gich_base),
                gicv=hx(arm.gicv_base), maintenance_irq=arm.maintenance_irq,
-               irqs=gic_irqs if gic_irqs > 160 else "")
+               irqs=gic_irqs if gic_irqs > 160 else "",
+               legacy=arm.gic_version == 3 and any((arm.gicc_base, arm.gich_base,
+                                                    arm.gicv_base)))
     with_uart = [cf for cf in arts.clients if QEMU_VIRT_UART_IRQ in irq_pins(cf.cell.irqchips)]
     uart_owner = keys[id(with_uart[0])] if len(with_uart) == 1 else LINUX
     cells = [_cell(cf, keys[id(cf)], con, links, uart_owner, notes) for cf in arts.clients]
@@ -216,7 +275,8 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
     system_name = _name(name or rc.name)
     return render(
         "system.yaml.j2", sources=sources, name=system_name,
-        board_name=_key(system_name, set()), cpus=len(rc.cpus),
+        board_name=_key(system_name, set()), cpus=board_cpus,
+        root_cpus="" if rc.cpus == tuple(range(board_cpus)) else ", ".join(map(str, rc.cpus)),
         banks=[dict(base=hx(b.base), size=kernel_mem(b.size)) for b in banks],
         ram_note=ram_note, gic=gic,
         uart=dict(type=board_uart.type, base=hx(con.address), size=hx(board_uart.span.size),
@@ -227,9 +287,61 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation]) -> st
         hv_base=hx(hv.base), hv_size=kernel_mem(hv.size),
         mmconfig=hx(plat.pci_mmconfig_base), revision=cfg.revision,
         pci_domain="" if plat.pci_domain == PLATFORM_PCI_DOMAIN_ANY else plat.pci_domain,
+        pci_is_virtual="" if plat.pci_is_virtual == 1 else str(bool(plat.pci_is_virtual)).lower(),
+        end_bus=plat.pci_mmconfig_end_bus or "",
         mem=kernel_mem(mem) if mem else "", root_vpci=rc.vpci_irq_base,
+        root_memory=None if root_memory is None else [_root_memory(m) for m in root_memory],
+        iommu=[_iommu(u) for u in plat.iommu_units if u.type in IOMMU_TYPES],
+        root_streams=", ".join(hx(sid) for sid in rc.stream_ids),
+        root_bases=", ".join(map(str, given_bases)) if given_bases != derived_bases else "",
         cells=cells, links=link_entries,
     )
+
+
+ROOT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE  # linux.memory's default
+ROOT_FLAGS = ("read", "write", "execute", "dma", "io", "loadable", "rootshared", "io_8", "io_16",
+              "io_32", "io_64", "io_unaligned", "no_hugepages")  # the schema's
+
+
+def _root_memory(m: Memory) -> str:
+    """One ``linux.memory[]`` entry as YAML."""
+    if m == Memory(0, 0, 0, 0):
+        return "unused"
+    keys = [f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
+    if m.virt_start != m.phys_start:
+        keys.append(f"virt: {hx(m.virt_start)}")
+    flags = MemFlag(m.flags)
+    if flags != ROOT_RAM_FLAGS:
+        keys.append("flags: [" + ", ".join(n for n in ROOT_FLAGS if flags & MemFlag[n.upper()])
+                    + "]")
+    return "{" + ", ".join(keys) + "}"
+
+
+IOMMU_TYPES = {int(IommuType[n.upper()]): n for n in ("smmuv3", "pvu", "arm_mmu500")}  # schema
+
+
+def _iommu(u: IommuUnit) -> str:
+    """One ``board.iommu[]`` entry as YAML (a type the description cannot say is left out,
+    and the difference listed)."""
+    keys = [f"type: {IOMMU_TYPES[u.type]}", f"base: {hx(u.base)}", f"size: {hx(u.size)}"]
+    if u.tlb_base or u.tlb_size:
+        keys += [f"tlb_base: {hx(u.tlb_base)}", f"tlb_size: {hx(u.tlb_size)}"]
+    return "{" + ", ".join(keys) + "}"
+
+
+def _root_tail(cf: CellFile) -> list[Memory]:
+    """A root cell's memory regions other than its ivshmem ones, in order."""
+    idx = _ivshmem_indices(cf)
+    return [m for i, m in enumerate(cf.cell.memory_regions) if i not in idx]
+
+
+def _fewer(banks: list[Span], most: int) -> list[Span]:
+    """``banks`` (in address order) with the two nearest merged until ``most`` are left."""
+    out = list(banks)
+    while len(out) > most:
+        i = min(range(len(out) - 1), key=lambda k: (out[k + 1].base - out[k].end, k))
+        out[i:i + 2] = [Span(out[i].base, out[i + 1].end - out[i].base)]
+    return out
 
 
 def _runs(spans: list[Span]) -> list[Span]:
@@ -244,6 +356,7 @@ def _runs(spans: list[Span]) -> list[Span]:
     return out
 
 
+EMPTY_IRQCHIP = Irqchip(0, 0, 0, (0, 0, 0, 0))
 DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
     MemFlag.LOADABLE
 RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
@@ -285,7 +398,9 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
                 flags="" if flags == DEFAULT_DEVICE_FLAGS else ", ".join(
                     n for n in DEVICE_FLAGS if flags & MemFlag[n.upper()])))
     pins = irq_pins(c.irqchips)
-    bases = [chip.pin_base for chip in c.irqchips]
+    # An all-zero entry (Jailhouse's ls1028a/ls2088a demos size irqchips[] for two) has no
+    # base to describe: left out, and listed as dropped.
+    bases = [chip.pin_base for chip in c.irqchips if chip != EMPTY_IRQCHIP]
     default_bases = sorted({32 + (irq - 32) // 128 * 128 for irq in pins})
     derived = {ivshmem_irq(c.vpci_irq_base, lk.bdf) for lk in links
                if any(m[1] is cf for m in lk.members.values())}
@@ -304,7 +419,41 @@ def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: 
         irqchip_bases=", ".join(map(str, bases)) if bases != default_bases else "",
         devices=devices,
         aarch32=bool(c.flags & CellFlag.AARCH32),
+        stream_ids=", ".join(hx(sid) for sid in c.stream_ids),
+        unused=_trailing_empty(c.memory_regions),
+        region_order=_region_order(es, idx, used),
         firmware=f"{_key(c.name, set())}.elf")
+
+
+def _region_order(es: list[Entry], idx: set[int], console: int | None) -> str:
+    """``region_order`` when a cell's groups of regions come in another order than the
+    default one ("" otherwise, or when groups interleave: that is then listed)."""
+    def group(e: Entry) -> str:
+        if e.index in idx:
+            return "ivshmem"
+        if e.index == console:
+            return "console"
+        if e.is_comm:
+            return "comm"
+        return "devices" if e.is_io else "memory"
+    seen: list[str] = []
+    for e in es:
+        if e.empty and e.index not in idx:
+            continue
+        g = group(e)
+        if not seen or seen[-1] != g:
+            seen.append(g)
+    if len(seen) != len(set(seen)) or seen == [g for g in REGION_GROUPS if g in seen]:
+        return ""
+    return ", ".join(seen + [g for g in REGION_GROUPS if g not in seen])
+
+
+def _trailing_empty(regions: tuple[Memory, ...]) -> int:
+    """How many ``{ 0 }`` entries end ``regions`` (after the last one in use)."""
+    n = 0
+    while n < len(regions) and regions[len(regions) - 1 - n] == Memory(0, 0, 0, 0):
+        n += 1
+    return n if n < len(regions) else 0
 
 
 def _uart_type(value: int) -> str:
@@ -322,9 +471,11 @@ def _board_uart(con: Console) -> Uart:
     kind = _uart_type(con.type) or "pl011"
     shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
     return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
-                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32)
+                Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32,
+                con_flags=con.flags & int(ConFlag.MDR_QUIRK | ConFlag.INVERTED_GATE))
 
 
+CONSOLE_QUIRKS = (("mdr_quirk", ConFlag.MDR_QUIRK), ("inverted_gate", ConFlag.INVERTED_GATE))
 UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx_lpuart",
               "scif")  # the schema's
 
@@ -361,9 +512,7 @@ def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, 
     keys += [f"{name}: {hx(value, 0)}" for name, value in
              (("divider", c.divider), ("clock_reg", c.clock_reg), ("gate_nr", c.gate_nr))
              if value]
-    keys += [f"{name}: true" for name, flag in (("mdr_quirk", ConFlag.MDR_QUIRK),
-                                                 ("inverted_gate", ConFlag.INVERTED_GATE))
-             if c.flags & flag]
+    keys += [f"{name}: true" for name, flag in CONSOLE_QUIRKS if c.flags & flag]
     return (False, "{" + ", ".join(keys) + "}", hx(c.size) if c.size != m.size else "",
             mine[0].index)
 
@@ -383,6 +532,13 @@ def import_cells(arts: ArtifactSet, name: str | None = None) -> Imported:
     system = build(parse_yaml(text, "imported.yaml"))
     assert arts.root is not None
     regenerated = plans(system, arts.root.config.revision)
+    given_tail = _root_tail(arts.root)
+    if _root_tail(CellFile(arts.root.name, regenerated[0].config)) != given_tail:
+        # The regions board.mmio, RAM and board.pci give differ: say them as they are.
+        notes = []
+        text = _yaml(arts, name, notes, root_memory=given_tail)
+        system = build(parse_yaml(text, "imported.yaml"))
+        regenerated = plans(system, arts.root.config.revision)
     found = list(notes)
     for given, plan in zip(arts.cells if arts.cells[0] is arts.root else
                            [arts.root, *arts.clients], regenerated, strict=True):
@@ -409,9 +565,9 @@ def _value(v: object) -> str:
         return hx(v)
     if isinstance(v, str):
         return repr(v)
+    if v in (Memory(0, 0, 0, 0), EMPTY_IRQCHIP):
+        return "{0}"
     if isinstance(v, Memory):
-        if v == Memory(0, 0, 0, 0):
-            return "{0}"
         at = "" if v.virt_start == v.phys_start else f" at guest {hx(v.virt_start)}"
         flags = "|".join(f.name or "" for f in MemFlag if f.value and v.flags & f.value) or "0"
         return f"{Span(v.phys_start, v.size)}{at} {flags}"

@@ -26,11 +26,13 @@ from .model import (
     DmaPool,
     Gic,
     Hypervisor,
+    Iommu,
     IvshmemLink,
     Linux,
     Pci,
     QemuMachine,
     Region,
+    RootRegion,
     Span,
     System,
     Uart,
@@ -231,7 +233,9 @@ def _uart(doc: Document, path: YamlPath) -> Uart:
     u = _get(doc.data, path)
     return Uart(str(u["type"]), Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
                 u.get("irq_owner", LINUX), doc.where(path),
-                reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32))
+                reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32),
+                con_flags=int((ConFlag.MDR_QUIRK if u.get("mdr_quirk") else 0)
+                              | (ConFlag.INVERTED_GATE if u.get("inverted_gate") else 0)))
 
 
 def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
@@ -259,6 +263,8 @@ def _gic(doc: Document) -> Gic:
         maintenance_irq=g["maintenance_irq"],
         where=doc.where(p),
         irqs=g.get("irqs", DEFAULT_GIC_IRQS),
+        legacy_bases=None if (lb := g.get("legacy_bases")) is None else (
+            to_int(lb["gicc"]), to_int(lb["gich"]), to_int(lb["gicv"])),
         **opt,
     )
 
@@ -298,6 +304,11 @@ def _board(doc: Document) -> Board:
         ram_where=w(("board", "ram")),
         mmio_given="mmio" in b,
         psci=b.get("psci", "dt"),
+        iommu=tuple(
+            Iommu(u["type"], _span(doc, ("board", "iommu", i)), w(("board", "iommu", i)),
+                  Span(to_int(u.get("tlb_base", 0)), to_int(u.get("tlb_size", 0)))
+                  if "tlb_base" in u or "tlb_size" in u else None)
+            for i, u in enumerate(b.get("iommu", []))),
     )
 
 
@@ -322,12 +333,25 @@ def build(doc: Document) -> System:
         console=_uart(doc, ("hypervisor", "console")) if "console" in d["hypervisor"] else None,
         no_map=d["hypervisor"]["memory"].get("no_map", False),
         pci_domain=d["hypervisor"].get("pci_domain", 0xFFFF),
+        pci_is_virtual=d["hypervisor"].get("pci_is_virtual", True),
+        pci_mmconfig_end_bus=d["hypervisor"].get("pci_mmconfig_end_bus", 0),
     )
     mem = d["linux"].get("mem")
+    root_memory = d["linux"].get("memory")
     linux = Linux(
         None if mem is None else to_int(mem),
         d["linux"].get("vpci_irq_base", DEFAULT_ROOT_VPCI_IRQ_BASE),
         w(("linux", "mem") if mem is not None else ("linux",)),
+        memory=None if root_memory is None else tuple(
+            None if r == "unused" else RootRegion(
+                Span(to_int(r["base"]), to_int(r["size"])), to_int(r.get("virt", r["base"])),
+                _mem_flags(r.get("flags", ["read", "write", "execute"])),
+                w(("linux", "memory", i)))
+            for i, r in enumerate(root_memory)),
+        stream_ids=tuple(d["linux"].get("stream_ids", ())),
+        irqchip_bases=tuple(d["linux"].get("irqchip_bases", ())),
+        cpus=tuple(d["linux"]["cpus"]) if "cpus" in d["linux"] else None,
+        cpus_where=w(("linux", "cpus")) if "cpus" in d["linux"] else None,
     )
 
     cells = []
@@ -376,6 +400,9 @@ def build(doc: Document) -> System:
                 irqchip_bases=tuple(c.get("irqchip_bases", ())),
                 bases_where=w((*p, "irqchip_bases")),
                 aarch32=c.get("aarch32", False),
+                stream_ids=tuple(c.get("stream_ids", ())),
+                unused_regions=c.get("unused_regions", 0),
+                **({"region_order": tuple(c["region_order"])} if "region_order" in c else {}),
             )
         )
 
@@ -427,6 +454,7 @@ def build(doc: Document) -> System:
                 guest_where=w((*p, "guest")),
                 root_shared=lk.get("root_shared", False),
                 bar_mask=lk.get("bar_mask", "intx"),
+                virtio_backend=lk.get("virtio_backend"),
             )
         )
     return System(

@@ -34,6 +34,8 @@ class Gic:
     hypervisor_interface: Span | None = None
     virtual_cpu_interface: Span | None = None
     irqs: int = 160  # interrupt IDs the distributor has (SGIs and PPIs included)
+    #: GICv3 only: GICC, GICH, GICV bases of its GICv2 compatibility (legacy_bases); None: 0
+    legacy_bases: tuple[int, int, int] | None = None
 
     def redistributors(self, cpus: int) -> Span | None:
         """The GICR frames of the CPUs present (QEMU reserves room for 123); None on GICv2."""
@@ -66,6 +68,7 @@ class Uart:
     where: Where
     reg_shift: int = 2
     reg_width: int = 32
+    con_flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,16 @@ class QemuMachine:
 
 
 @dataclass(frozen=True)
+class Iommu:
+    """One of ``board.iommu[]``: a unit the hypervisor drives."""
+
+    type: str  # smmuv3, pvu, arm_mmu500
+    span: Span
+    where: Where
+    tlb: Span | None = None  # a TI PVU's TLB registers
+
+
+@dataclass(frozen=True)
 class Board:
     name: str
     cpus: int
@@ -97,6 +110,7 @@ class Board:
     ram_where: Where = field(default=Where(""))
     mmio_given: bool = True  # board.mmio present in the description (even if empty)
     psci: str = "dt"  # "dt": the base DTB has /psci; "firmware": boot firmware adds it
+    iommu: tuple[Iommu, ...] = ()  # board.iommu[]
 
     @property
     def ram(self) -> Span:
@@ -130,9 +144,21 @@ class Hypervisor:
     console: Uart | None = None  # the debug console; None: board.uart
     no_map: bool = False  # reserve the hypervisor memory in the Linux DTB with no-map
     pci_domain: int = PLATFORM_PCI_DOMAIN_ANY  # platform_info.pci_domain
+    pci_is_virtual: bool = True  # platform_info.pci_is_virtual
+    pci_mmconfig_end_bus: int = 0  # platform_info.pci_mmconfig_end_bus
 
     def debug_console(self, board: Board) -> Uart:
         return self.console if self.console is not None else board.uart
+
+
+@dataclass(frozen=True)
+class RootRegion:
+    """One of ``linux.memory[]``: a root cell memory region, as given."""
+
+    span: Span
+    virt: int
+    flags: int  # JAILHOUSE_MEM_* flags
+    where: Where
 
 
 @dataclass(frozen=True)
@@ -140,6 +166,22 @@ class Linux:
     mem: int | None  # bytes from RAM base, None = derive
     vpci_irq_base: int
     where: Where
+    def root_cpus(self, board: Board) -> tuple[int, ...]:
+        """The root cell's CPUs: ``linux.cpus``, or every CPU of the board."""
+        return tuple(range(board.cpus)) if self.cpus is None else tuple(sorted(self.cpus))
+
+    #: ``linux.memory[]``: the root's regions after its ivshmem ones (None in it: an unused
+    #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
+    memory: tuple[RootRegion | None, ...] | None = None
+    stream_ids: tuple[int, ...] = ()  # linux.stream_ids
+    irqchip_bases: tuple[int, ...] = ()  # linux.irqchip_bases; (): derived
+    cpus: tuple[int, ...] | None = None  # linux.cpus; None: all of board.cpus
+    cpus_where: Where | None = None
+
+
+#: The groups of a client cell's memory regions, in their default order
+#: (``cells.KEY.region_order``); ``{ 0 }`` entries (``unused_regions``) come last.
+REGION_GROUPS = ("ivshmem", "console", "devices", "memory", "comm")
 
 
 @dataclass(frozen=True)
@@ -204,6 +246,10 @@ class Cell:
     irqchip_bases: tuple[int, ...] = ()
     bases_where: Where = field(default=Where(""))
     aarch32: bool = False  # the cell runs AArch32 code (JAILHOUSE_CELL_AARCH32)
+    stream_ids: tuple[int, ...] = ()  # cells.KEY.stream_ids
+    unused_regions: int = 0  # cells.KEY.unused_regions: { 0 } entries after the others
+    #: cells.KEY.region_order: the groups of memory regions in the cell's order
+    region_order: tuple[str, ...] = REGION_GROUPS
 
 
 @dataclass(frozen=True)
@@ -214,6 +260,10 @@ class DmaPool:
 
 
 VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
+
+
+#: JAILHOUSE_SHMEM_PROTO_VIRTIO_FRONT (0x8000) + id vs _VIRTIO_BACK (0xc000) + id.
+VIRTIO_FRONT, VIRTIO_BACK_BIT = 0x8000, 0x4000
 
 
 @dataclass(frozen=True)
@@ -238,6 +288,12 @@ class IvshmemLink:
     guest_where: Where = field(default=Where(""))
     #: The root cell maps the sections with JAILHOUSE_MEM_ROOTSHARED too.
     root_shared: bool = False
+    #: virtio_backend: the peer whose end says JAILHOUSE_SHMEM_PROTO_VIRTIO_BACK + id.
+    virtio_backend: str | None = None
+
+    def protocol_of(self, peer: str) -> int:
+        """The protocol ``peer``'s end says: the backend of a virtio link says BACK + id."""
+        return self.protocol | VIRTIO_BACK_BIT if peer == self.virtio_backend else self.protocol
 
     def regions(self) -> tuple[Region, ...]:
         return (self.state_table, *[r for r in (self.rw, *self.outputs) if r.span.size])

@@ -51,7 +51,7 @@ def mica_reference_client_configure(d):
     import os
     import subprocess
     argv = mica_reference_client_config_argv(d)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = mica_jailhouse_tool_env(d)
     bb.note("Running: %s" % " ".join(argv))
     result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=env, text=True, check=False)

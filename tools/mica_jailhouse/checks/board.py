@@ -13,6 +13,10 @@ def check_gic(system: System) -> list[Diagnostic]:
         names = ", ".join(name for name, _ in gic.v2_interfaces())
         return [error(gic.where, f"board.gic is version 3 but gives GICv2's {names}",
                       "GICv3 has a redistributor instead: remove them, or set version: 2")]
+    if gic.version == 2 and gic.legacy_bases is not None:
+        return [error(gic.where, "board.gic is version 2 but gives legacy_bases (a GICv3's "
+                      "GICv2 compatibility)", "give cpu_interface, hypervisor_interface and "
+                      "virtual_cpu_interface instead, or set version: 3")]
     if gic.version == 2 and (gic.redistributor_base or gic.redistributor_stride):
         return [error(gic.where, "board.gic is version 2 but gives a redistributor (GICv3's)",
                       "remove redistributor, or set version: 3")]

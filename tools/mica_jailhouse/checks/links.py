@@ -6,7 +6,7 @@ from .. import mica
 from ..cells import PINS_PER_CHIP, client_irqs
 from ..derive import mica_links
 from ..diagnostics import Diagnostic, Where, error
-from ..model import LINUX, Cell, Span, System
+from ..model import LINUX, VIRTIO_BACK_BIT, VIRTIO_FRONT, Cell, Span, System
 from ..units import PAGE, hx
 from .sweep import overlapping
 
@@ -34,6 +34,18 @@ def check_links(system: System) -> list[Diagnostic]:
                     diags.append(error(
                         link.where, f"ivshmem {link.key}: {what} names '{peer}', not a peer "
                         "of this link", f"peers: {', '.join(link.members)}"))
+        if link.virtio_backend is not None and link.virtio_backend not in link.members:
+            diags.append(error(
+                link.where, f"ivshmem {link.key}: virtio_backend names "
+                f"'{link.virtio_backend}', not a peer of this link",
+                f"peers: {', '.join(link.members)}"))
+        elif link.virtio_backend is not None and \
+                not VIRTIO_FRONT <= link.protocol < VIRTIO_FRONT | VIRTIO_BACK_BIT:
+            diags.append(error(
+                link.where, f"ivshmem {link.key} has a virtio_backend but protocol "
+                f"{hx(link.protocol, 4)} is not a virtio one",
+                f"set protocol to JAILHOUSE_SHMEM_PROTO_VIRTIO_FRONT ({hx(VIRTIO_FRONT, 4)}) "
+                "+ the virtio device id, or remove virtio_backend"))
         if link.dma_pool is not None and link.protocol != mica.RPMSG_PROTOCOL:
             diags.append(
                 error(link.dma_pool.where, f"ivshmem {link.key} has a DMA pool but protocol "

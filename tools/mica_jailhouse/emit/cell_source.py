@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
-from ..jailhouse.abi import CellFlag, ConFlag, ConType, MemFlag, PciType, SysFlag
-from ..jailhouse.raw import Console, Memory, RawSystem
+from ..jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType, SysFlag
+from ..jailhouse.raw import Console, IommuUnit, Memory, RawSystem
 from ..model import System
 from ..units import hx
 from .templating import render
@@ -86,6 +86,15 @@ def _console(c: Console) -> ConsoleView:
                        f"JAILHOUSE_CON_{ConType(c.type).name}", con_flags, extra)
 
 
+def _iommu(u: IommuUnit) -> list[tuple[str, str]]:
+    """The fields of an IOMMU unit, as Jailhouse's configs write them."""
+    out = [("type", f"JAILHOUSE_IOMMU_{IommuType(u.type).name}"), ("base", hx(u.base)),
+           ("size", hx(u.size, 0))]
+    if u.tlb_base or u.tlb_size:
+        out += [("tipvu.tlb_base", hx(u.tlb_base)), ("tipvu.tlb_size", hx(u.tlb_size, 0))]
+    return out
+
+
 def render_cell(system: System, plan: CellPlan) -> str:
     cell = plan.cell
     revision = plan.config.revision
@@ -117,6 +126,7 @@ def render_cell(system: System, plan: CellPlan) -> str:
             "\t\t\t\t", "\t\t\t"),
         reset_address=hx(cell.cpu_reset_address),
         console=_console(cell.console) if cell.console.type else None,
+        stream_ids=[hx(sid) for sid in cell.stream_ids],
     )
     if isinstance(plan.config, RawSystem):
         cfg = plan.config
@@ -136,6 +146,7 @@ def render_cell(system: System, plan: CellPlan) -> str:
                 ("gich_base", arm.gich_base), ("gicv_base", arm.gicv_base),
                 ("gicr_base", arm.gicr_base)) if value or field == "gicd_base"],
             maintenance_irq=arm.maintenance_irq,
+            iommu_units=[_iommu(u) for u in cfg.platform.iommu_units if u.type],
         )
         return render("jailhouse/root-cell.c.j2", **context)
     return render("jailhouse/client-cell.c.j2", **context)

@@ -29,6 +29,10 @@ def environment() -> jinja2.Environment:
     env.filters.update(comment=escape.comment, conf=escape.conf_value,
                        bitbake=escape.bitbake_value, yaml=escape.yaml_scalar,
                        c_string=escape.c_string)
+    # Compiled templates are kept in the user's cache folder (see template_cache).
+    from .template_cache import template_cache
+
+    env.bytecode_cache = template_cache(env)
     return env
 
 
