@@ -351,12 +351,14 @@ def _shared_private_ram(arts: ArtifactSet, described: frozenset[str]) -> list[Di
     """Two non-root cells mapping the same private RAM. Jailhouse does not refuse the second
     cell: cell create unmaps the region from the root, which is already done, so both cells
     own it and overwrite each other. (Cells from one description: its overlap check says so,
-    at the YAML lines.)"""
+    at the YAML lines.) Cells that share a CPU are left out: Jailhouse refuses the second of
+    them for its CPU, so they never run together, and the CPU check already says so."""
     diags: list[Diagnostic] = []
     order = {id(c): i for i, c in enumerate(arts.cells)}
     owned = [e for cell in arts.clients for e in _private(cell)]
     for a, b in overlapping(owned, lambda e: e.phys):
-        if a.cell is b.cell or {a.cell.name, b.cell.name} <= described:
+        if (a.cell is b.cell or {a.cell.name, b.cell.name} <= described
+                or set(raw(a.cell).cpus) & set(raw(b.cell).cpus)):
             continue
         first, second = sorted((a, b), key=lambda e: order[id(e.cell)])
         diags.append(error(second.where, f"{second.phys} overlaps {first.cell.name}'s "
