@@ -131,7 +131,8 @@ def mica_jailhouse_system_file(d):
 def mica_jailhouse_load_system(d):
     """MICA_SYSTEM read at parse time by the generator's own loader (tools/ beside this
     layer, the code mica-jailhouse-tools-native installs), in bitbake's Python. The YAML
-    becomes a parse dependency: editing it parses the recipe again.
+    and every description it extends become parse dependencies: editing one parses the
+    recipe again.
 
     None when there is no file to read here, when bitbake's Python lacks the generator's
     modules (PyYAML: loading needs no more), or when the description is broken: the build then stops in
@@ -142,7 +143,7 @@ def mica_jailhouse_load_system(d):
     path = mica_jailhouse_system_file(d)
     if path is None:
         return None
-    bb.parse.mark_dependency(d, path)
+    bb.parse.mark_dependency(d, path)  # also when the loader below is unavailable
     tools = os.path.join(d.getVar("MICA_JAILHOUSE_SRCDIR"), "tools")
     if tools not in sys.path:
         sys.path.append(tools)  # appended: never in front of bitbake's own modules
@@ -152,10 +153,14 @@ def mica_jailhouse_load_system(d):
     except ImportError as exc:
         bb.debug(1, "meta-mica-jailhouse: cannot read %s at parse time: %s" % (path, exc))
         return None
+    files = []
     try:
-        return load(Path(path))
+        return load(Path(path), files)
     except UserError:
         return None
+    finally:
+        for f in files[1:]:  # the descriptions it extends
+            bb.parse.mark_dependency(d, str(f))
 
 def mica_jailhouse_reference_client_problem(d):
     """(why the reference client (client/) cannot be built for MICA_SYSTEM, the

@@ -75,6 +75,17 @@ def test_the_skip_follows_the_description(bbparse: Any, tmp_path: Path, text: st
     assert (d[""].getVar("__SKIPPED") is not None) == skipped
 
 
+def test_the_descriptions_it_extends_are_parse_dependencies(bbparse: Any,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("extends: rpi4\n", encoding="utf-8")
+    system = tmp_path / "board.yaml"
+    system.write_text("extends: base.yaml\n", encoding="utf-8")
+    d = bbparse.parse_recipe(REFERENCE, bbparse.configure({**RPI4, "MICA_SYSTEM": str(system)}))
+    depends = [f for f, _ in d[""].getVar("__depends")]
+    for path in (system, tmp_path / "base.yaml", REPO / "systems" / "rpi4.yaml"):
+        assert str(path) in depends
+
+
 def test_a_description_the_parse_cannot_find_is_left_to_the_build(bbparse: Any,
                                                                   tmp_path: Path) -> None:
     config = bbparse.configure({**RPI4, "MICA_SYSTEM": str(tmp_path / "absent.yaml")})

@@ -84,8 +84,12 @@ def _real(path: Path) -> Path:
 MAX_EXTENDS = 8  # descriptions in one 'extends:' chain, the first included
 
 
-def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
-    """Read a description and the chain of descriptions it extends."""
+def read_document(path: Path, _seen: tuple[Path, ...] = (),
+                  files: list[Path] | None = None) -> Document:
+    """Read a description and the chain of descriptions it extends; each file read is
+    appended to ``files`` (the layer makes them parse dependencies)."""
+    if files is not None:
+        files.append(path)
     doc = read_yaml(path, _display(path))
     if not isinstance(doc.data, dict):
         raise UserError(f"{doc.file}:1: expected a mapping at the top level")
@@ -102,7 +106,7 @@ def read_document(path: Path, _seen: tuple[Path, ...] = ()) -> Document:
     if len(_seen) + 2 > MAX_EXTENDS:
         raise UserError(f"{doc.where(('extends',))}: more than {MAX_EXTENDS} descriptions in "
                         "one 'extends' chain (flatten it)")
-    base = read_document(base_path, (*_seen, _real(path)))
+    base = read_document(base_path, (*_seen, _real(path)), files)
     merged = merge(base, doc)
     merged.data.pop("extends", None)
     return merged
@@ -182,9 +186,10 @@ def _plain(err: jsonschema.ValidationError) -> str:
     return str(err.message)
 
 
-def load(path: Path) -> System:
-    """Load, validate and model a description; raise ``InvalidSystem``/``UserError``."""
-    doc = read_document(path)
+def load(path: Path, files: list[Path] | None = None) -> System:
+    """Load, validate and model a description; raise ``InvalidSystem``/``UserError``.
+    ``files`` gets every description file read (``extends:`` included)."""
+    doc = read_document(path, files=files)
     diags = _schema_diagnostics(doc) or _version_diagnostics(doc)
     if diags:
         raise InvalidSystem(diags)
