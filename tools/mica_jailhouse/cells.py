@@ -24,6 +24,7 @@ from .jailhouse.abi import (
     abi,
 )
 from .jailhouse.raw import (
+    EMPTY_MEMORY,
     ArmPlatform,
     Console,
     IommuUnit,
@@ -131,7 +132,7 @@ def _ivshmem_regions(link: IvshmemLink, peer: str, root: bool) -> list[tuple[str
     out = []
     for what, span, flags in sections:
         if span.size == 0:
-            out.append((f"{label}: {what} (none)", Memory(0, 0, 0, 0)))
+            out.append((f"{label}: {what} (none)", EMPTY_MEMORY))
         else:
             out.append((f"{label}: {what}",
                         Memory(span.base, span.base + offset, span.size, int(flags | shared))))
@@ -221,7 +222,7 @@ def _iommu_unit(u: Iommu) -> IommuUnit:
 def _root_region(r: RootRegion | None) -> tuple[str, Memory]:
     """A ``linux.memory[]`` entry as a region, with its comment."""
     if r is None:
-        return "unused (linux.memory)", Memory(0, 0, 0, 0)
+        return "unused (linux.memory)", EMPTY_MEMORY
     what = "MMIO" if r.flags & MemFlag.IO else "RAM"
     return (f"{what} {r.span} (linux.memory)",
             Memory(r.span.base, r.virt, r.span.size, r.flags))
@@ -359,7 +360,7 @@ def client_plan(system: System, cell: Cell, revision: int | None = None) -> Cell
     pci = [(f"IVSHMEM {link.key}: {bdf_text(link.bdf)}, {cell.key} is peer "
             f"{link.peers.index(cell.key)} of {len(link.peers)}",
             _ivshmem_device(link, cell.key, shm_start + start)) for link, start in starts]
-    regions += [("unused", Memory(0, 0, 0, 0))] * cell.unused_regions
+    regions += [("unused", EMPTY_MEMORY)] * cell.unused_regions
     irqs = client_irqs(system, cell)
     chips = irqchips(b.gic.distributor.base, set(irqs), cell.irqchip_bases)
     chip_comments = []

@@ -37,9 +37,10 @@ from .emit.templating import render
 from .evidence import ArtifactSet
 from .jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType
 from .jailhouse.raw import (
+    EMPTY_IRQCHIP,
+    EMPTY_MEMORY,
     Console,
     IommuUnit,
-    Irqchip,
     Memory,
     PciDevice,
     RawConfig,
@@ -47,7 +48,7 @@ from .jailhouse.raw import (
     RawSystem,
 )
 from .jailhouse.view import CellFile, Entry, entries
-from .load import DEFAULT_COMM_REGION, build
+from .load import DEFAULT_COMM_REGION, build, schema
 from .model import (
     LINUX,
     PLATFORM_PCI_DOMAIN_ANY,
@@ -69,7 +70,26 @@ QEMU_VIRT_UART_IRQ = 33  # the cells do not say the UART's interrupt: QEMU virt'
 ECAM_SIZE = 0x10000000  # 256 buses of 1 MiB: the shape of a PCIe ECAM window
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?\Z")  # schema's cell_name
 NAME_BYTES = 31
-MAX_BANKS = 16  # the schema's board.ram maxItems
+
+
+def _schema_at(*path: str | int) -> Any:
+    """The schema's node at ``path``: the names and limits below are read from it, so an
+    imported description uses exactly the words the loader takes."""
+    node: Any = _SCHEMA
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _words(*path: str | int) -> tuple[str, ...]:
+    """The schema's enum at ``path``, its words only (8250 is also taken as a number)."""
+    return tuple(v for v in _schema_at(*path, "enum") if isinstance(v, str))
+
+
+_SCHEMA = schema()
+_BOARD = ("$defs", "board", "properties")
+_CELL = ("$defs", "cell", "properties")
+MAX_BANKS = _schema_at(*_BOARD, "ram", "oneOf", 1, "maxItems")
 #: Keys of imported links, by protocol: MICA's RPMsg, Jailhouse's virtual Ethernet
 LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
 
@@ -299,13 +319,13 @@ def _yaml(arts: ArtifactSet, name: str | None, notes: list[Normalisation],
 
 
 ROOT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE  # linux.memory's default
-ROOT_FLAGS = ("read", "write", "execute", "dma", "io", "loadable", "rootshared", "io_8", "io_16",
-              "io_32", "io_64", "io_unaligned", "no_hugepages")  # the schema's
+ROOT_FLAGS = _words("properties", "linux", "properties", "memory", "items", "oneOf", 1,
+                    "properties", "flags", "items")
 
 
 def _root_memory(m: Memory) -> str:
     """One ``linux.memory[]`` entry as YAML."""
-    if m == Memory(0, 0, 0, 0):
+    if m == EMPTY_MEMORY:
         return "unused"
     keys = [f"base: {hx(m.phys_start)}", f"size: {hx(m.size)}"]
     if m.virt_start != m.phys_start:
@@ -317,7 +337,8 @@ def _root_memory(m: Memory) -> str:
     return "{" + ", ".join(keys) + "}"
 
 
-IOMMU_TYPES = {int(IommuType[n.upper()]): n for n in ("smmuv3", "pvu", "arm_mmu500")}  # schema
+IOMMU_TYPES = {int(IommuType[n.upper()]): n
+               for n in _words(*_BOARD, "iommu", "items", "properties", "type")}
 
 
 def _iommu(u: IommuUnit) -> str:
@@ -356,13 +377,11 @@ def _runs(spans: list[Span]) -> list[Span]:
     return out
 
 
-EMPTY_IRQCHIP = Irqchip(0, 0, 0, (0, 0, 0, 0))
 DEFAULT_RAM_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.EXECUTE | MemFlag.DMA | \
     MemFlag.LOADABLE
-RAM_FLAGS = ("read", "write", "execute", "dma", "loadable", "no_hugepages")  # the schema's
+RAM_FLAGS = _words(*_CELL, "memory", "items", "properties", "flags", "items")
 DEFAULT_DEVICE_FLAGS = MemFlag.READ | MemFlag.WRITE | MemFlag.IO
-DEVICE_FLAGS = ("read", "write", "execute", "dma", "io", "rootshared", "io_8", "io_16", "io_32",
-                "io_64", "io_unaligned", "no_hugepages")  # the schema's
+DEVICE_FLAGS = _words(*_CELL, "devices", "items", "properties", "flags", "items")
 
 
 def _cell(cf: CellFile, key: str, con: Console, links: list[_Link], uart_owner: str,
@@ -451,7 +470,7 @@ def _region_order(es: list[Entry], idx: set[int], console: int | None) -> str:
 def _trailing_empty(regions: tuple[Memory, ...]) -> int:
     """How many ``{ 0 }`` entries end ``regions`` (after the last one in use)."""
     n = 0
-    while n < len(regions) and regions[len(regions) - 1 - n] == Memory(0, 0, 0, 0):
+    while n < len(regions) and regions[len(regions) - 1 - n] == EMPTY_MEMORY:
         n += 1
     return n if n < len(regions) else 0
 
@@ -476,8 +495,7 @@ def _board_uart(con: Console) -> Uart:
 
 
 CONSOLE_QUIRKS = (("mdr_quirk", ConFlag.MDR_QUIRK), ("inverted_gate", ConFlag.INVERTED_GATE))
-UART_TYPES = ("8250", "pl011", "xuartps", "mvebu", "hscif", "scifa", "imx", "imx_lpuart",
-              "scif")  # the schema's
+UART_TYPES = _words(*_BOARD, "uart", "properties", "type")
 
 
 def _console(cf: CellFile, board: Uart, idx: set[int]) -> tuple[bool, str, str, int | None]:
@@ -565,7 +583,7 @@ def _value(v: object) -> str:
         return hx(v)
     if isinstance(v, str):
         return repr(v)
-    if v in (Memory(0, 0, 0, 0), EMPTY_IRQCHIP):
+    if v in (EMPTY_MEMORY, EMPTY_IRQCHIP):
         return "{0}"
     if isinstance(v, Memory):
         at = "" if v.virt_start == v.phys_start else f" at guest {hx(v.virt_start)}"

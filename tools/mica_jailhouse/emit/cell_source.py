@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
 from ..jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType, SysFlag
-from ..jailhouse.raw import Console, IommuUnit, Memory, RawSystem
+from ..jailhouse.raw import EMPTY_MEMORY, Console, IommuUnit, Memory, RawSystem
 from ..model import System
 from ..units import hx
 from .templating import render
@@ -44,7 +44,7 @@ class MemoryView:
 def _memory(comment: str, m: Memory) -> MemoryView:
     return MemoryView(
         comment=comment,
-        empty=m == Memory(0, 0, 0, 0),
+        empty=m == EMPTY_MEMORY,
         phys_start=hx(m.phys_start),
         virt_start=hx(m.virt_start),
         size=hx(m.size),

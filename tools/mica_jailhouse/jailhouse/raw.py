@@ -57,6 +57,11 @@ class Irqchip:
     pin_bitmap: tuple[int, int, int, int]
 
 
+#: ``{ 0 }``: an entry of a cell's arrays sized larger than it fills.
+EMPTY_MEMORY = Memory(0, 0, 0, 0)
+EMPTY_IRQCHIP = Irqchip(0, 0, 0, (0, 0, 0, 0))
+
+
 @dataclass(frozen=True)
 class Pio:
     """``struct jailhouse_pio`` (x86 port I/O)."""
