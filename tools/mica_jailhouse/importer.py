@@ -48,7 +48,7 @@ from .jailhouse.raw import (
     RawSystem,
 )
 from .jailhouse.view import CellFile, Entry, entries
-from .load import DEFAULT_COMM_REGION, build, schema
+from .load import CONSOLE_QUIRKS, DEFAULT_COMM_REGION, build, schema
 from .model import (
     LINUX,
     PLATFORM_PCI_DOMAIN_ANY,
@@ -491,10 +491,9 @@ def _board_uart(con: Console) -> Uart:
     shift = 0 if kind == "8250" and not con.flags & ConFlag.REGDIST_4 else 2
     return Uart(kind, Span(con.address, con.size or PAGE), QEMU_VIRT_UART_IRQ, LINUX,
                 Where(""), reg_shift=shift, reg_width=8 if shift == 0 else 32,
-                con_flags=con.flags & int(ConFlag.MDR_QUIRK | ConFlag.INVERTED_GATE))
+                con_flags=con.flags & sum(int(flag) for _, flag in CONSOLE_QUIRKS))
 
 
-CONSOLE_QUIRKS = (("mdr_quirk", ConFlag.MDR_QUIRK), ("inverted_gate", ConFlag.INVERTED_GATE))
 UART_TYPES = _words(*_BOARD, "uart", "properties", "type")
 
 

@@ -234,23 +234,24 @@ def parse_bdf(value: int | str) -> int:
     return (int(bus, 16) << 8) | (int(dev, 16) << 3) | int(fn)
 
 
+#: A console's quirk keys (board.uart, hypervisor.console, a cell's console) and their flags.
+CONSOLE_QUIRKS = (("mdr_quirk", ConFlag.MDR_QUIRK), ("inverted_gate", ConFlag.INVERTED_GATE))
+
+
 def _uart(doc: Document, path: YamlPath) -> Uart:
     u = _get(doc.data, path)
     return Uart(str(u["type"]), Span(to_int(u["base"]), to_int(u["size"])), u.get("irq", 0),
                 u.get("irq_owner", LINUX), doc.where(path),
                 reg_shift=u.get("reg_shift", 2), reg_width=u.get("reg_width", 32),
-                con_flags=int((ConFlag.MDR_QUIRK if u.get("mdr_quirk") else 0)
-                              | (ConFlag.INVERTED_GATE if u.get("inverted_gate") else 0)))
+                con_flags=sum(int(flag) for key, flag in CONSOLE_QUIRKS if u.get(key)))
 
 
 def _cell_console(doc: Document, path: YamlPath) -> CellConsole:
     c = _get(doc.data, path)
     uart = _uart(doc, path)
-    flags = (ConFlag.MDR_QUIRK if c.get("mdr_quirk") else 0) | \
-        (ConFlag.INVERTED_GATE if c.get("inverted_gate") else 0)
     return CellConsole(uart, to_int(c.get("virt", c["base"])), c.get("shared", False),
                        c.get("divider", 0), to_int(c.get("clock_reg", 0)), c.get("gate_nr", 0),
-                       int(flags), to_int(c.get("offset", 0)))
+                       uart.con_flags, to_int(c.get("offset", 0)))
 
 
 def _gic(doc: Document) -> Gic:

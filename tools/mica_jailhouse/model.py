@@ -166,10 +166,6 @@ class Linux:
     mem: int | None  # bytes from RAM base, None = derive
     vpci_irq_base: int
     where: Where
-    def root_cpus(self, board: Board) -> tuple[int, ...]:
-        """The root cell's CPUs: ``linux.cpus``, or every CPU of the board."""
-        return tuple(range(board.cpus)) if self.cpus is None else tuple(sorted(self.cpus))
-
     #: ``linux.memory[]``: the root's regions after its ivshmem ones (None in it: an unused
     #: ``{ 0 }`` entry); None: derived from board.mmio, RAM and board.pci.
     memory: tuple[RootRegion | None, ...] | None = None
@@ -177,6 +173,10 @@ class Linux:
     irqchip_bases: tuple[int, ...] = ()  # linux.irqchip_bases; (): derived
     cpus: tuple[int, ...] | None = None  # linux.cpus; None: all of board.cpus
     cpus_where: Where | None = None
+
+    def root_cpus(self, board: Board) -> tuple[int, ...]:
+        """The root cell's CPUs: ``linux.cpus``, or every CPU of the board."""
+        return tuple(range(board.cpus)) if self.cpus is None else tuple(sorted(self.cpus))
 
 
 #: The groups of a client cell's memory regions, in their default order
