@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
 from . import cells, derive, dtb, evidence, mica, outputs, qemu
@@ -22,6 +21,7 @@ from .external import Background, DumpDtb
 from .fsutil import read_input, replace_folder
 from .jailhouse import cellfile
 from .model import Cell, System
+from .record import record
 from .units import MiB
 
 FEATURE = mica.FEATURE
@@ -29,14 +29,14 @@ DEFAULT_CELL_DIR = mica.CELL_DIR
 DEFAULT_FIRMWARE_DIR = mica.FIRMWARE_DIR
 
 
-@dataclass(frozen=True)
+@record
 class Artifact:
     role: str  # manifest key
     name: str  # file name in the output folder
     data: bytes
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     revision: int | None = None
     cell_dir: str = DEFAULT_CELL_DIR

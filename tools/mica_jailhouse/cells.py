@@ -8,7 +8,7 @@ emitter prints above each entry. The C templates only format these plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from . import derive
 from .jailhouse.abi import (
@@ -49,6 +49,7 @@ from .model import (
     bdf_text,
 )
 from .outputs import file_stem, root_stem
+from .record import record
 from .units import PAGE, hx
 
 R, W, X = MemFlag.READ, MemFlag.WRITE, MemFlag.EXECUTE
@@ -58,7 +59,7 @@ INTX_64K_BAR_MASK = (0xFFFF0000, 0, 0, 0, 0, 0)  # JAILHOUSE_IVSHMEM_BAR_MASK_IN
 BAR_MASKS = {"intx": INTX_BAR_MASK, "intx_64k": INTX_64K_BAR_MASK}
 
 
-@dataclass(frozen=True)
+@record
 class CellPlan:
     """One cell config: raw values plus a comment per array entry."""
 

@@ -13,10 +13,10 @@ The resource table layout is OpenAMP's (``struct resource_table``, ``fw_rsc_vdev
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import UserError
+from .record import record
 
 RSC_VDEV = 3  # fw_resource_type: a virtio device with its vrings
 VIRTIO_ID_RPMSG = 7
@@ -26,7 +26,7 @@ _VDEV = struct.Struct("<IIIIIIBBH")  # type id notifyid dfeatures gfeatures conf
 _VRING = struct.Struct("<IIIII")  # da align num notifyid reserved
 
 
-@dataclass(frozen=True)
+@record
 class Segment:
     index: int  # among the program headers
     paddr: int
@@ -35,7 +35,7 @@ class Segment:
     data: bytes  # the file bytes of the segment (filesz of them)
 
 
-@dataclass(frozen=True)
+@record
 class Vring:
     da: int
     align: int
@@ -49,13 +49,13 @@ class Vring:
         return -(-avail_end // align) * align + 2 * 3 + 8 * self.num
 
 
-@dataclass(frozen=True)
+@record
 class VirtioDevice:
     id: int
     vrings: tuple[Vring, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ResourceTable:
     address: int  # where the section is linked
     size: int
@@ -63,7 +63,7 @@ class ResourceTable:
     problem: str  # why the table does not parse ("" when it does)
 
 
-@dataclass(frozen=True)
+@record
 class ClientImage:
     name: str  # file name as the user gave it
     entry: int

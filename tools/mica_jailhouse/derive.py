@@ -8,12 +8,12 @@ no address is computed twice in two different ways.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import mica
 from .diagnostics import UserError
 from .geometry import SpanIndex
 from .model import LINUX, Cell, CellMemory, IvshmemLink, QemuMachine, Span, System
+from .record import record
 from .units import PAGE, MiB, kernel_mem
 
 FEATURES = ("jailhouse",)
@@ -36,7 +36,7 @@ def output_sections(rw: Span, size: int, peers: int) -> list[Span]:
 # --- Linux RAM -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Reservation:
     """One child of /reserved-memory in the Linux device tree."""
 

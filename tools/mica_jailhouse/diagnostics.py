@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from .record import record
 
 
 class Severity(enum.IntEnum):
@@ -16,7 +18,7 @@ class Severity(enum.IntEnum):
     ERROR = 2
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Where:
     """A place in an input: file, line (0 = unknown) and a YAML-ish path."""
 
@@ -29,7 +31,7 @@ class Where:
         return f"{head}: {self.path}" if self.path else head
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     severity: Severity
     where: Where

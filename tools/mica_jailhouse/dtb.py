@@ -8,7 +8,6 @@ wrong board cannot be produced silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from . import derive, external, qemu
@@ -16,6 +15,7 @@ from .diagnostics import Diagnostic, InvalidSystem, Severity, UserError, Where, 
 from .dtread import NotTranslatable, address_cells, memory_nodes, parse, reg, string
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Board, Gic, Span, System
+from .record import record
 from .units import hx
 
 
@@ -123,7 +123,7 @@ def check_base(system: System, feature: str | None, tree: Any, name: str) -> lis
     return diags
 
 
-@dataclass(frozen=True)
+@record
 class DeviceTree:
     dtb: bytes
     dts: str  # banner + dtc's decompilation of ``dtb``

@@ -27,13 +27,14 @@ from .fsutil import read_input, read_text
 from .geometry import Span
 from .jailhouse import cellfile
 from .jailhouse.view import CellFile
+from .record import record
 
 __all__ = ["ArtifactSet", "CellFile", "Cmdline", "DtReservation", "DtView", "MicaConf",
            "dt_view", "memparse", "parse_cmdline", "parse_mica_conf", "read_cell", "read_dtb",
            "read_mica_conf"]
 
 
-@dataclass(frozen=True)
+@record
 class DtReservation:
     name: str  # node name with unit address
     spans: tuple[Span, ...]
@@ -42,7 +43,7 @@ class DtReservation:
     phandle: int | None
 
 
-@dataclass(frozen=True)
+@record
 class DtView:
     name: str
     cpus: int
@@ -53,14 +54,14 @@ class DtView:
     psci_method: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Cmdline:
     text: str
     mem: int | None
     maxcpus: int | None
 
 
-@dataclass(frozen=True)
+@record
 class MicaConf:
     name: str  # file name
     values: dict[str, str]

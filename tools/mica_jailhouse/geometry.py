@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from .record import record
 from .units import human, hx
 
 
@@ -18,7 +18,7 @@ def bdf_text(bdf: int) -> str:
     return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"  # lspci's bus:dev.fn, no 0x
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Span:
     """A physical address range [base, base + size)."""
 

@@ -60,6 +60,7 @@ from .model import (
     Uart,
     bdf_text,
 )
+from .record import record
 from .source import parse_yaml
 from .units import PAGE, hx, kernel_mem
 
@@ -94,7 +95,7 @@ MAX_BANKS = _schema_at(*_BOARD, "ram", "oneOf", 1, "maxItems")
 LINK_KEYS = {mica.RPMSG_PROTOCOL: "rpmsg", 0x0001: "net"}
 
 
-@dataclass(frozen=True)
+@record
 class Normalisation:
     """One way the cells generated from the imported description differ from a given one."""
 
@@ -105,7 +106,7 @@ class Normalisation:
         return f"{self.cell}: {self.text}"
 
 
-@dataclass(frozen=True)
+@record
 class Imported:
     text: str  # the YAML
     normalisations: tuple[Normalisation, ...]

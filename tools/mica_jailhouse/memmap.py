@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from . import cells, derive
 from .jailhouse.abi import MemFlag
 from .jailhouse.raw import RawSystem
 from .model import LINUX, Span, System
+from .record import record
 from .units import GiB, KiB, MiB, hx, kernel_mem
 
 ROOT = "root"  # the root cell, as flags name it ("root: RWX")
@@ -61,7 +61,7 @@ def range_text(span: Span) -> str:
     return f"{hx(span.base)}-{hx(span.last)}"
 
 
-@dataclass(frozen=True)
+@record
 class Mapping:
     """One cell's Jailhouse memory region covering exactly a row's range."""
 
@@ -78,7 +78,7 @@ class Mapping:
         return text if self.virt == phys else f"{text} at guest {hx(self.virt)}"
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     span: Span
     owner: str  # what the range is and for whom (the table's owner column)

@@ -7,17 +7,18 @@ point at the line to fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .diagnostics import Where
 from .geometry import Span, bdf_text
+from .record import record
 
 LINUX = "linux"  # the root cell's name in peer lists
 
 __all__ = ["LINUX", "Span", "bdf_text"]  # Span, bdf_text: from geometry, for the model's users
 
 
-@dataclass(frozen=True)
+@record
 class Gic:
     """The interrupt controller. GICv3: distributor and one redistributor frame per CPU;
     GICv2: distributor, CPU interface (GICC), hypervisor (GICH) and virtual CPU (GICV)
@@ -54,7 +55,7 @@ class Gic:
         return tuple(out)
 
 
-@dataclass(frozen=True)
+@record
 class Uart:
     """A serial port: Linux's console (``board.uart``) or the hypervisor's debug console.
 
@@ -71,13 +72,13 @@ class Uart:
     con_flags: int = 0  # JAILHOUSE_CON_MDR_QUIRK, JAILHOUSE_CON_INVERTED_GATE
 
 
-@dataclass(frozen=True)
+@record
 class Pci:
     ecam: Span
     where: Where
 
 
-@dataclass(frozen=True)
+@record
 class QemuMachine:
     machine: str
     cpu: str
@@ -86,7 +87,7 @@ class QemuMachine:
     where: Where
 
 
-@dataclass(frozen=True)
+@record
 class Iommu:
     """One of ``board.iommu[]``: a unit the hypervisor drives."""
 
@@ -96,7 +97,7 @@ class Iommu:
     tlb: Span | None = None  # a TI PVU's TLB registers
 
 
-@dataclass(frozen=True)
+@record
 class Board:
     name: str
     cpus: int
@@ -118,7 +119,7 @@ class Board:
         return Span(self.banks[0].base, self.banks[-1].end - self.banks[0].base)
 
 
-@dataclass(frozen=True)
+@record
 class Region:
     """A named memory range from the description (for checks and maps)."""
 
@@ -135,7 +136,7 @@ class Region:
 PLATFORM_PCI_DOMAIN_ANY = 0xFFFF
 
 
-@dataclass(frozen=True)
+@record
 class Hypervisor:
     memory: Region
     pci_mmconfig_base: int
@@ -151,7 +152,7 @@ class Hypervisor:
         return self.console if self.console is not None else board.uart
 
 
-@dataclass(frozen=True)
+@record
 class RootRegion:
     """One of ``linux.memory[]``: a root cell memory region, as given."""
 
@@ -161,7 +162,7 @@ class RootRegion:
     where: Where
 
 
-@dataclass(frozen=True)
+@record
 class Linux:
     mem: int | None  # bytes from RAM base, None = derive
     vpci_irq_base: int
@@ -184,7 +185,7 @@ class Linux:
 REGION_GROUPS = ("ivshmem", "console", "devices", "memory", "comm")
 
 
-@dataclass(frozen=True)
+@record
 class CellMemory:
     name: str
     span: Span
@@ -196,7 +197,7 @@ class CellMemory:
     flags: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CellDevice:
     """A device's MMIO registers a cell may access (``devices[]``)."""
 
@@ -207,7 +208,7 @@ class CellDevice:
     where: Where
 
 
-@dataclass(frozen=True)
+@record
 class CellConsole:
     """A cell's own serial port (``console: {...}``), not the board UART."""
 
@@ -221,7 +222,7 @@ class CellConsole:
     offset: int = 0  # of the console's registers in the region
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     key: str  # the key under cells: in the YAML
     name: str  # Jailhouse cell name and MICA instance name
@@ -252,7 +253,7 @@ class Cell:
     region_order: tuple[str, ...] = REGION_GROUPS
 
 
-@dataclass(frozen=True)
+@record
 class DmaPool:
     span: Span
     no_map: bool
@@ -266,7 +267,7 @@ VPCI_DOMAIN = 1  # Jailhouse's virtual PCI host; QEMU's own PCIe is domain 0
 VIRTIO_FRONT, VIRTIO_BACK_BIT = 0x8000, 0x4000
 
 
-@dataclass(frozen=True)
+@record
 class IvshmemLink:
     key: str
     protocol: int
@@ -312,7 +313,7 @@ class IvshmemLink:
         return 0 if base is None else base - self.state_table.span.base
 
 
-@dataclass(frozen=True)
+@record
 class System:
     name: str
     file: str

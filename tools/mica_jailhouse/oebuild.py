@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -35,6 +34,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .diagnostics import UserError
 from .fsutil import read_text, write_file
+from .record import record
 
 FEATURES = ("openamp", "jailhouse")
 # Where oebuild finds the layer when this repository is cloned into its src/.
@@ -53,7 +53,7 @@ class CompileYamlError(UserError):
     """The file cannot be switched (not YAML, or not a compile.yaml)."""
 
 
-@dataclass(frozen=True)
+@record
 class SwitchResult:
     text: str
     changes: tuple[str, ...]

@@ -12,19 +12,18 @@ The IOMMU units: ``checks/iommu.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..derive import mmconfig_window
 from ..diagnostics import Diagnostic, Where, error
 from ..jailhouse.abi import MemFlag
 from ..jailhouse.raw import RawSystem
 from ..jailhouse.view import CellFile, Entry, entries, gic_regions, ivshmem_indices
 from ..model import Span
+from ..record import record
 from ..units import PAGE, hx
 from .sweep import overlapping
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     """The system-wide ranges no cell may map, from the root cell."""
 

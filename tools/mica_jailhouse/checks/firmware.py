@@ -13,8 +13,6 @@ The cell side comes from a description (diagnostics at YAML lines) or from a com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import mica
 from ..client_image import ADDR_ANY, VIRTIO_ID_RPMSG, ClientImage
 from ..derive import mica_links
@@ -23,12 +21,13 @@ from ..jailhouse.abi import MemFlag, PciType
 from ..jailhouse.raw import RawSystem
 from ..jailhouse.view import CellFile
 from ..model import Cell, Span, System
+from ..record import record
 from ..units import PAGE, hx
 
 ARM64_MACHINE = "EM_AARCH64"
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """The facts of one client cell that its image must match."""
 

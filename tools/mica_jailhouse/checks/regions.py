@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..diagnostics import Where
 from ..model import Span, System
+from ..record import record
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """One declared range with what the overlap rules need to know."""
 

@@ -7,13 +7,13 @@ templates in templates/jailhouse/ only lay them out.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..cells import INTX_64K_BAR_MASK, INTX_BAR_MASK, CellPlan
 from ..jailhouse.abi import CellFlag, ConFlag, ConType, IommuType, MemFlag, PciType, SysFlag
 from ..jailhouse.raw import EMPTY_MEMORY, Console, IommuUnit, Memory, RawSystem
 from ..model import System
+from ..record import record
 from ..units import hx
 from .templating import render
 
@@ -31,7 +31,7 @@ def flag_names(value: int, flags: type[enum.IntFlag], prefix: str) -> str:
     return " |\n\t\t\t\t".join(names) if names else "0"
 
 
-@dataclass(frozen=True)
+@record
 class MemoryView:
     comment: str
     empty: bool
@@ -52,7 +52,7 @@ def _memory(comment: str, m: Memory) -> MemoryView:
     )
 
 
-@dataclass(frozen=True)
+@record
 class ConsoleView:
     address: str
     size: str

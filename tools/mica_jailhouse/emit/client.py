@@ -10,13 +10,13 @@ cell it runs in; templates/client/ only lays the values out.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from .. import derive
 from ..cells import ivshmem_irq
 from ..diagnostics import UserError
 from ..model import LINUX, Cell, IvshmemLink, Span, System, bdf_text
+from ..record import record
 from ..units import hx
 from .escape import c_string, comment
 from .templating import render
@@ -32,7 +32,7 @@ IVSHMEM_BAR0_SIZE = 0x1000
 STACK_SIZE = 0x4000
 
 
-@dataclass(frozen=True)
+@record
 class ClientBoard:
     """What the client must know about its cell, as numbers."""
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 from .. import derive
 from ..model import Span, System
+from ..record import record
 from ..units import hx
 from .escape import comment
 
 Cells = tuple[int, int]  # (#address-cells, #size-cells)
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     label: str
 
@@ -67,7 +68,7 @@ def render_node(node: Node, indent: int) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
+@record
 class BaseInfo:
     """What we must know of the base tree to add our nodes correctly."""
 

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import ClassVar
+
+from ..record import record
 
 SUPPORTED_REVISIONS: tuple[int, ...] = (13, 14)
 
@@ -59,7 +61,7 @@ class Architecture(enum.IntEnum):
 # --------------------------------------------------------------------------- layout model
 
 
-@dataclass(frozen=True)
+@record
 class Scalar:
     """A scalar field or a fixed array of scalars (``count`` > 0)."""
 
@@ -76,7 +78,7 @@ class Scalar:
         return CTYPE_SIZES[self.ctype] * max(self.count, 1)
 
 
-@dataclass(frozen=True)
+@record
 class Bits:
     """One storage unit holding C bit-fields, allocated from bit 0 up (as GCC does on LE)."""
 
@@ -89,7 +91,7 @@ class Bits:
         return CTYPE_SIZES[self.ctype]
 
 
-@dataclass(frozen=True)
+@record
 class Embed:
     """A nested struct or union; an empty ``name`` is a C11 anonymous member."""
 
@@ -106,7 +108,7 @@ class Embed:
 Member = Scalar | Bits | Embed
 
 
-@dataclass(frozen=True)
+@record
 class Struct:
     """A packed C struct or union. ``tag`` is empty for an aggregate declared in place.
 
@@ -374,7 +376,7 @@ def _system(revision: int, cell_desc: Struct) -> Struct:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """An array that follows a cell header, in file order; ``count`` names its header field.
 
@@ -389,7 +391,7 @@ class Section:
 # --------------------------------------------------------------------------- constants
 
 
-@dataclass(frozen=True)
+@record
 class Define:
     """An object-like integer macro; ``digits`` > 0 prints it as hex of that many digits."""
 
@@ -400,7 +402,7 @@ class Define:
     kind: ClassVar[str] = "int"
 
 
-@dataclass(frozen=True)
+@record
 class ArrayInit:
     """A macro that expands to a braced array initializer (the ivshmem BAR masks)."""
 
@@ -409,7 +411,7 @@ class ArrayInit:
     kind: ClassVar[str] = "array"
 
 
-@dataclass(frozen=True)
+@record
 class StrDefine:
     """A string macro (the signatures)."""
 
@@ -419,7 +421,7 @@ class StrDefine:
     kind: ClassVar[str] = "str"
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     title: str
     defines: tuple[Define | ArrayInit | StrDefine, ...]
@@ -615,7 +617,7 @@ ARCHITECTURES = Group(
 )
 
 
-@dataclass(frozen=True)
+@record
 class NetRegion:
     """One region of the ``JAILHOUSE_SHMEM_NET_REGIONS(start, dev_id)`` macro (ivshmem-net).
 
@@ -650,7 +652,7 @@ FLAG_GROUPS: tuple[Group, ...] = (
 # --------------------------------------------------------------------------- per revision
 
 
-@dataclass(frozen=True)
+@record
 class Abi:
     """Everything that depends on the config revision, plus the shared structures."""
 

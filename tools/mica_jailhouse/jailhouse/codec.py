@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeAlias
 
 from mica_jailhouse.diagnostics import UserError
 from mica_jailhouse.jailhouse.abi import Bits, Scalar, Struct
 from mica_jailhouse.units import hx
+
+from ..record import record
 
 Value: TypeAlias = "int | bytes | tuple[int, ...] | Record | tuple[Record, ...]"
 Record: TypeAlias = "dict[str, Value]"
@@ -33,32 +34,32 @@ class EncodeError(UserError, ValueError):
     """A record does not fit the layout (missing field, value out of range)."""
 
 
-@dataclass(frozen=True)
+@record
 class _Int:
     name: str
     bits: int
 
 
-@dataclass(frozen=True)
+@record
 class _Ints:
     name: str
     bits: int
     count: int
 
 
-@dataclass(frozen=True)
+@record
 class _Chars:
     name: str
     size: int
 
 
-@dataclass(frozen=True)
+@record
 class _BitFields:
     bits: int
     fields: tuple[tuple[str, int, int], ...]  # name, shift, width
 
 
-@dataclass(frozen=True)
+@record
 class _Group:
     name: str  # "" merges into the parent (C11 anonymous member)
     count: int  # 0: one record; n: a tuple of n records

@@ -9,12 +9,12 @@ Padding bytes and unused bit-field bits are not kept (C initializers leave them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mica_jailhouse.jailhouse.abi import Architecture
 
+from ..record import record
 
-@dataclass(frozen=True)
+
+@record
 class Console:
     """``struct jailhouse_console``."""
 
@@ -27,7 +27,7 @@ class Console:
     clock_reg: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Memory:
     """``struct jailhouse_memory``."""
 
@@ -37,7 +37,7 @@ class Memory:
     flags: int
 
 
-@dataclass(frozen=True)
+@record
 class Cache:
     """``struct jailhouse_cache`` (x86 CAT; arm64 configs have none)."""
 
@@ -47,7 +47,7 @@ class Cache:
     flags: int
 
 
-@dataclass(frozen=True)
+@record
 class Irqchip:
     """``struct jailhouse_irqchip``: bit n of pin_bitmap is interrupt pin_base + n."""
 
@@ -62,7 +62,7 @@ EMPTY_MEMORY = Memory(0, 0, 0, 0)
 EMPTY_IRQCHIP = Irqchip(0, 0, 0, (0, 0, 0, 0))
 
 
-@dataclass(frozen=True)
+@record
 class Pio:
     """``struct jailhouse_pio`` (x86 port I/O)."""
 
@@ -70,7 +70,7 @@ class Pio:
     length: int
 
 
-@dataclass(frozen=True)
+@record
 class PciDevice:
     """``struct jailhouse_pci_device``; bdf is bus << 8 | device << 3 | function."""
 
@@ -93,7 +93,7 @@ class PciDevice:
     shmem_protocol: int
 
 
-@dataclass(frozen=True)
+@record
 class PciCapability:
     """``struct jailhouse_pci_capability``."""
 
@@ -103,7 +103,7 @@ class PciCapability:
     flags: int
 
 
-@dataclass(frozen=True)
+@record
 class IommuUnit:
     """``struct jailhouse_iommu``. ``tlb_base``/``tlb_size`` are the type-specific union
     seen as its TI PVU member (the only arm64 user); AMD's fields overlay the same bytes."""
@@ -115,7 +115,7 @@ class IommuUnit:
     tlb_size: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class ArmPlatform:
     """``platform_info.arm``: the GIC (ARM and ARM64 systems)."""
 
@@ -128,7 +128,7 @@ class ArmPlatform:
     gicr_base: int
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     """``jailhouse_system.platform_info``; the arch union is read as its ``arm`` member."""
 
@@ -140,7 +140,7 @@ class Platform:
     arm: ArmPlatform
 
 
-@dataclass(frozen=True)
+@record
 class RawCell:
     """``struct jailhouse_cell_desc`` and the arrays that follow it, counts made lengths.
 
@@ -170,7 +170,7 @@ class RawCell:
     stream_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class RawSystem:
     """A system (root cell) config: ``struct jailhouse_system`` and the root cell's arrays."""
 
@@ -184,7 +184,7 @@ class RawSystem:
     root_cell: RawCell
 
 
-@dataclass(frozen=True)
+@record
 class RawNonRootCell:
     """A non-root cell config: the file's revision and architecture, and the cell."""
 

@@ -7,10 +7,9 @@ they ask them here, as ``edtlib`` answers them over ``dtlib`` for device trees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..diagnostics import Where
 from ..geometry import Span
+from ..record import record
 from ..units import PAGE, hx
 from .abi import Architecture, IommuType, MemFlag, PciType
 from .raw import IommuUnit, Memory, RawCell, RawNonRootCell, RawSystem
@@ -32,7 +31,7 @@ IOMMU_NAMES = {IommuType.AMD: "AMD IOMMU", IommuType.INTEL: "Intel VT-d",
 ARM64_IOMMUS = frozenset({IommuType.SMMUV3, IommuType.PVU, IommuType.ARM_MMU500})
 
 
-@dataclass(frozen=True)
+@record
 class CellFile:
     name: str  # file name as the user gave it (messages, MICA PedestalConf match)
     config: RawSystem | RawNonRootCell
@@ -62,7 +61,7 @@ class CellFile:
         return self.config.root_cell if isinstance(self.config, RawSystem) else self.config.cell
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     cell: CellFile
     index: int
@@ -124,7 +123,7 @@ def ivshmem_indices(cell: CellFile) -> set[int]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Reserved:
     """MMIO of the system that no cell may map: the GIC parts and the IOMMU units."""
 
