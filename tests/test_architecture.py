@@ -22,8 +22,8 @@ PACKAGES = ("mica_jailhouse", "mica_testbed")
 #: Lowest first. A module may import modules of its own layer or of a lower one.
 #: A module is placed by its longest listed prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("units", "record", "diagnostics", "geometry", "mica", "fsutil", "external",
-              "bootstrap")),
+    ("base", ("units", "record", "diagnostics", "geometry", "mica", "cachedir", "prefetch",
+              "fsutil", "external", "bootstrap")),
     ("syntax", ("source", "schema_gate", "dtread", "jailhouse.abi", "jailhouse.codec",
                 "jailhouse.raw", "jailhouse.cellfile", "oebuild")),
     ("views", ("jailhouse.view", "evidence", "client_image")),

@@ -3,7 +3,6 @@ the last run of that description used; a wrong guess is stopped and QEMU started
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import artifacts, boards, external, mica, qemu
+from mica_jailhouse import artifacts, boards, external, mica, prefetch, qemu
 from mica_jailhouse import load as load_module
 from mica_jailhouse.cli import main
-from mica_jailhouse.commands import generate
 from support import REPO, need_tool
 
 BAD = REPO / "tests" / "fixtures" / "bad" / "overlap.yaml"
@@ -30,10 +28,10 @@ def events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, .
     seen: list[tuple[str, ...]] = []
 
     class Spy(external.DumpDtb):
-        def __init__(self, argv: list[str]) -> None:
-            seen.append(("start", *argv))
+        def __init__(self, argv: list[str], started: prefetch.Spawned | None = None) -> None:
+            seen.append(("start" if started is None else "take", *argv))
             self.spied = argv
-            super().__init__(argv)
+            super().__init__(argv, started)
 
         def close(self) -> None:
             seen.append(("stop", *self.spied))
@@ -47,6 +45,16 @@ def events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, .
     monkeypatch.setattr(external, "DumpDtb", Spy)
     monkeypatch.setattr(load_module, "load", spy_load)
     return seen
+
+
+def guess_file(system: str) -> Path:
+    file = prefetch.guess_file(system)
+    assert file is not None
+    return Path(file)
+
+
+def test_a_good_guess_is_read() -> None:
+    assert prefetch.parse_guess("\n".join(GOOD).encode()) == GOOD
 
 
 def argv_of(name: str) -> list[str]:
@@ -71,35 +79,46 @@ def test_the_second_run_starts_qemu_first_and_writes_the_same(
 def test_a_wrong_guess_is_stopped_and_replaced(events: list[tuple[str, ...]],
                                                tmp_path: Path) -> None:
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "reference")]) == 0
-    file = generate._guess_file("qemu-a53")
-    assert file is not None and file.is_file()
+    file = guess_file("qemu-a53")
+    assert file.is_file()
     argv = argv_of("qemu-a53")
     stale = argv_of("qemu-a53")
     stale[stale.index("-smp") + 1] = "2"
-    file.write_text(json.dumps(stale))
+    file.write_bytes(prefetch.format_guess(stale))
     events.clear()
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "out")]) == 0
     assert events == [("start", *stale), ("load",), ("stop", *stale), ("start", *argv)]
     assert contents(tmp_path / "out") == contents(tmp_path / "reference")
-    assert json.loads(file.read_text()) == argv
+    assert prefetch.parse_guess(file.read_bytes()) == argv
 
 
-@pytest.mark.parametrize("guess", ["not json", '{"-M": 1}', '["sh", "-c", "true", "-M"]',
-                                   '["qemu-system-aarch64", "-smp", "4"]', "null",
+GOOD = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-smp", "4", "-m", "2G"]
+
+
+def with_value(flag: str, value: str) -> str:
+    argv = list(GOOD)
+    argv[argv.index(flag) + 1] = value
+    return "\n".join(argv)
+
+
+@pytest.mark.parametrize("guess", ["not a command line", "", "\n".join(GOOD) + "\n",
+                                   "\n".join(["sh", "-c", "true", "-M", *GOOD[4:]]),
+                                   "\n".join(GOOD[:5]), "\n".join(GOOD).replace("-smp", "-S"),
                                    # the right shape, but a value naming a file, an option
-                                   # of ours, or one argument too many
-                                   '["qemu-system-aarch64", "-M", "virt,dumpdtb=x", "-cpu", '
-                                   '"cortex-a53", "-smp", "4", "-m", "2G"]',
-                                   '["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", '
-                                   '"-smp", "4", "-m", "/etc/passwd"]',
-                                   '["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", '
-                                   '"-smp", "4", "-m", "2G", "-serial", "file:x"]'])
+                                   # of ours, a bad first character, or not ASCII
+                                   with_value("-M", "virt,dumpdtb=x"),
+                                   with_value("-M", "virt,dtb-randomness=on"),
+                                   with_value("-m", "/etc/passwd"),
+                                   with_value("-cpu", "-kernel"),
+                                   with_value("-cpu", "cortex-a53 x"),
+                                   with_value("-cpu", "x" * 201),
+                                   with_value("-cpu", "cörtex")])
 def test_a_guess_that_is_no_qemu_command_line_is_ignored(
         guess: str, events: list[tuple[str, ...]], tmp_path: Path) -> None:
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "one")]) == 0
-    file = generate._guess_file("qemu-a53")
-    assert file is not None
+    file = guess_file("qemu-a53")
     file.write_text(guess)
+    assert prefetch.parse_guess(file.read_bytes()) is None
     events.clear()
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "two")]) == 0
     assert events == [("load",), ("start", *argv_of("qemu-a53"))]

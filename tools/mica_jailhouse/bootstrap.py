@@ -6,7 +6,6 @@ import gc
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
 # What the generator (tools/mica-jailhouse, tools/create_dtb.py) imports, and no
 # more: the layer's mica-jailhouse-tools-native provides exactly these at build
@@ -40,6 +39,8 @@ def ensure_dependencies(required: tuple[str, ...] = REQUIRED) -> None:
     missing = [m for m in required if not _installed(m)]
     if not missing:
         return
+    from pathlib import Path  # only now: the scripts start QEMU (prefetch) before pathlib
+
     venv = Path(__file__).resolve().parents[2] / ".venv"
     venv_python = venv / "bin" / "python"
     if venv_python.is_file() and Path(sys.prefix).resolve() != venv.resolve():

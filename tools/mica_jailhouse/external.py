@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from . import prefetch
 from .diagnostics import ToolMissing, UserError
 from .fsutil import sweep_stale
 
@@ -67,17 +68,22 @@ class Running:
             self.stop()
             raise
         if self._proc.returncode != 0:
-            msg = err.decode(errors="replace").strip().splitlines()
-            tail = msg[-1] if msg else f"exit code {self._proc.returncode}"
-            if "failed to find romfile" in tail:  # QEMU installed without its Recommends
-                tail += " (install Debian's ipxe-qemu, or run scripts/setup.sh)"
-            raise UserError(f"{self.argv[0]} failed: {tail}")
+            raise _failed(self.argv[0], self._proc.returncode, err)
         return out
 
     def stop(self) -> None:
         """Kill the tool if it still runs, and reap it."""
         self._proc.kill()
         self._proc.communicate()
+
+
+def _failed(tool: str, code: int, stderr: bytes) -> UserError:
+    """A tool's failure: the last line it wrote to stderr, or its exit code."""
+    msg = stderr.decode(errors="replace").strip().splitlines()
+    tail = msg[-1] if msg else f"exit code {code}"
+    if "failed to find romfile" in tail:  # QEMU installed without its Recommends
+        tail += " (install Debian's ipxe-qemu, or run scripts/setup.sh)"
+    return UserError(f"{tool} failed: {tail}")
 
 
 def run(argv: list[str], stdin: bytes | None = None, timeout: float | None = None) -> bytes:
@@ -113,7 +119,7 @@ def dtc_decompile(dtb: bytes) -> str:
                         "property of the base DTB holds bytes that are not text") from None
 
 
-_TMP_PREFIX = "mica-jh-"
+_TMP_PREFIX = prefetch.TMP_PREFIX
 _STALE_TMP = re.compile(rf"{_TMP_PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]{{8}}")
 
 
@@ -134,42 +140,45 @@ def fdtoverlay(base: bytes, overlay: bytes) -> bytes:
 
 
 class DumpDtb:
-    """QEMU's dumpdtb, started now; ``result()`` waits and returns the DTB, ``close()``
-    stops it unread. Either removes the scratch folder.
+    """QEMU's dumpdtb, started now (``prefetch.spawn``) or taken over from ``prefetch``;
+    ``result()`` waits and returns the DTB, ``close()`` stops it unread. Either removes the
+    scratch folder.
 
     ``argv`` must contain exactly one ``-M`` option; ``dumpdtb=`` and
     ``dtb-randomness=off`` (no random rng-seed/kaslr-seed) are appended to it.
     """
 
-    def __init__(self, argv: list[str]) -> None:
-        self._tmp = _scratch()
-        try:
-            self._out = Path(self._tmp.name, "qemu.dtb")
-            full = list(argv)
-            i = full.index("-M") + 1
-            full[i] += f",dtb-randomness=off,dumpdtb={self._out}"
-            # -nodefaults: no default NIC (whose option ROM QEMU reads from disk), serial or
-            # monitor to set up. The board's own devices, and so the tree, stay the same
-            # (tests/golden/dtb); the dump is ~5 ms of CPU shorter.
-            self._tool = Running([*full, "-nodefaults", "-display", "none"])
-        except BaseException:
-            self._tmp.cleanup()
-            raise
+    def __init__(self, argv: list[str], started: prefetch.Spawned | None = None) -> None:
+        if started is None:
+            exe = which(argv[0])
+            root = tempfile.gettempdir()
+            sweep_stale(Path(root), _STALE_TMP)
+            try:
+                started = prefetch.spawn(argv, root, exe)
+            except OSError as exc:
+                raise UserError(f"{argv[0]}: cannot run {exe} ({exc.strerror or exc})") from None
+        self.argv = started.argv
+        self._qemu = started
 
     def result(self) -> bytes:
+        qemu = self._qemu
         try:
-            self._tool.wait()
-            if not self._out.is_file():
-                raise UserError(f"{self._tool.argv[0]} did not write a device tree")
-            return self._out.read_bytes()
-        finally:
-            self._tmp.cleanup()
+            code = qemu.wait(TIMEOUT)
+            if code is None:
+                raise UserError(f"{self.argv[0]} did not finish in {TIMEOUT:g} s (stopped it)")
+            if code != 0:
+                with open(qemu.err, "rb") as f:
+                    f.seek(0, os.SEEK_END)
+                    f.seek(max(0, f.tell() - 4096))
+                    raise _failed(self.argv[0], code, f.read())
+            if not os.path.isfile(qemu.out):
+                raise UserError(f"{self.argv[0]} did not write a device tree")
+            return Path(qemu.out).read_bytes()
+        finally:  # Ctrl-C, SIGTERM included: QEMU goes too
+            qemu.stop()
 
     def close(self) -> None:
-        try:
-            self._tool.stop()
-        finally:
-            self._tmp.cleanup()
+        self._qemu.stop()
 
 
 def qemu_dumpdtb(argv: list[str]) -> bytes:

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from . import cachedir
 from .diagnostics import UserError
 
 DEFAULT_MODE = 0o644
@@ -244,40 +245,9 @@ def read_input(path: Path, limit: int = 16 * MiB, what: str = "file") -> bytes:
 # The user's cache (compiled templates) only saves time: any failure means "no cache".
 
 def cache_folder(name: str) -> Path | None:
-    """``$XDG_CACHE_HOME/mica-jailhouse/NAME`` (default ``~/.cache/...``), created if need be;
-    None if it cannot be used: no home, not writable, or not private to this user (what it
-    holds is run as code)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
-        home = os.environ.get("HOME", "")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, ".cache")
-    folder = Path(base, "mica-jailhouse", name)
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.stat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
-        return None
-    return folder
-
-
-def read_cached(path: Path, limit: int = 16 * MiB) -> bytes | None:
-    """A cache file's bytes; None if it is missing, unreadable, not a regular file or too big."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return None
-            data = f.read(limit + 1)
-    except OSError:
-        return None
-    return data if len(data) <= limit else None
+    """``cachedir.cache_folder`` as a ``Path``: the folder, or None if it cannot be used."""
+    folder = cachedir.cache_folder(name)
+    return None if folder is None else Path(folder)
 
 
 def write_cached(path: Path, data: bytes) -> None:

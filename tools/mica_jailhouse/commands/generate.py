@@ -7,15 +7,13 @@ DTB read back, the cells as encoded) before it is written.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import mica
-from ..diagnostics import UserError, summary
-from ..fsutil import cache_folder, read_cached, read_input, write_cached
+from .. import mica, prefetch
+from ..cachedir import read_cached
+from ..diagnostics import summary
+from ..fsutil import read_input, write_cached
 from . import print_diags
 
 if TYPE_CHECKING:
@@ -40,49 +38,15 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
     g.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
-def _guess_file(spec: str) -> Path | None:
-    """Where the QEMU command line of the last run of this description is kept."""
-    from .. import boards
-
-    folder = cache_folder("qemu")
-    if folder is None:
-        return None
-    try:
-        path = os.path.abspath(boards.resolve(spec))
-    except UserError:
-        return None
-    import hashlib
-
-    return folder / f"{hashlib.sha256(path.encode()).hexdigest()[:32]}.json"
-
-
-# qemu.machine_argv's shape: fixed words, and None where a value goes.
-_GUESS_SHAPE = ("qemu-system-aarch64", "-M", None, "-cpu", None, "-smp", None, "-m", None)
-_GUESS_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.,=-]{0,199}")
-
-
-def _guess(file: Path | None) -> list[str] | None:
-    data = read_cached(file, 4096) if file is not None else None
-    try:
-        argv = json.loads(data) if data is not None else None
-    except ValueError:
-        return None
-    # It is run before anything is checked: only the exact shape qemu.machine_argv writes,
-    # with values that name no file and no option of ours (dumpdtb=, dtb-randomness=).
-    if (not isinstance(argv, list) or len(argv) != len(_GUESS_SHAPE)
-            or not all(isinstance(a, str) for a in argv)):
-        return None
-    for flag, value in zip(_GUESS_SHAPE, argv, strict=True):
-        if (value != flag if flag else
-                (not _GUESS_VALUE.fullmatch(value) or "dumpdtb" in value
-                 or "randomness" in value)):
-            return None
-    return argv
-
-
-def _dump(argv: list[str] | None) -> DumpDtb | None:
+def _dump(system: str, argv: list[str] | None) -> DumpDtb | None:
+    """QEMU's dump for SYSTEM: the one the entry script started, else one started now."""
     from ..external import DumpDtb
 
+    started = prefetch.take(system)
+    if started is not None and started.argv == argv:
+        return DumpDtb(argv, started)
+    if started is not None:
+        started.stop()
     if argv is None:
         return None
     try:
@@ -97,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     # line the last run of the same description used (kept in the user's cache folder), and
     # is started again should the description now say otherwise. Nothing of it is used
     # unless the checks pass.
-    guess_file = _guess_file(args.system) if args.base_dtb is None else None
-    guess = _guess(guess_file)
-    pending = _dump(guess)
+    guess_file = prefetch.guess_file(args.system) if args.base_dtb is None else None
+    guess = prefetch.parse_guess(read_cached(guess_file, 4096)) if guess_file else None
+    pending = _dump(args.system, guess)
     try:
         from .. import boards, qemu
         from ..load import load
@@ -110,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         if argv != guess:
             if pending is not None:
                 pending.close()
-            pending = _dump(argv)
-            if guess_file is not None:
-                write_cached(guess_file, json.dumps(argv).encode())
+            pending = _dump(args.system, argv)
+            if guess_file is not None:  # no QEMU now: an empty guess, none next time
+                write_cached(Path(guess_file), prefetch.format_guess(argv or []))
         from .. import artifacts
         from .common import check_loaded
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket
 
-from ..fsutil import cache_folder, read_cached, write_cached
+from ..cachedir import read_cached
+from ..fsutil import cache_folder, write_cached
 
 
 class TemplateCache(jinja2.BytecodeCache):
