@@ -17,7 +17,7 @@ from .checks.cross import check_artifacts
 from .diagnostics import Diagnostic, InvalidSystem, UserError
 from .emit.cell_source import render_cell
 from .emit.templating import render
-from .external import Background, DumpDtb
+from .external import Background, DumpDtb, Forked
 from .fsutil import read_input, replace_folder
 from .jailhouse import cellfile
 from .model import Cell, System
@@ -140,23 +140,41 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     return generate_noting(system, opts)[0]
 
 
+def _rendered(system: System, plans: list[cells.CellPlan], opts: Options,
+              dtb_name: str) -> list[tuple[str, str, bytes]]:
+    """What the templates lay out: the cells' C sources, the MICA .conf files and
+    qemuboot.conf, in the set's order (``generate_noting`` runs it in a forked child)."""
+    root = plans[0]
+    out = [("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
+    for cell, plan in zip(system.cells, plans[1:], strict=True):
+        out.append(("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
+        if derive.is_mica_client(system, cell):
+            out.append(("mica_conf", f"{plan.stem}.conf",
+                        mica_conf(system, cell, plan, opts).encode()))
+    if system.board.qemu is not None:
+        out.append(("qemuboot", "qemuboot.conf", render(
+            "qemuboot.conf.j2", system=system.name, source=PurePath(system.file).name,
+            variables=qemuboot_variables(system, dtb_name)).encode()))
+    return out
+
+
 def generate_noting(system: System,
                     opts: Options | None = None) -> tuple[list[Artifact], list[Diagnostic]]:
     """The artifact set, and the warnings about the base tree it was built on."""
     opts = opts or Options()
-    source = PurePath(system.file).name
-    # QEMU and dtc run in a thread while this one renders the cells.
-    pending = Background(_device_tree, system, opts)
     dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
     plans = cells.plans(system, opts.revision)
-    root = plans[0]
-    out = [Artifact("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
-    for cell, plan in zip(system.cells, plans[1:], strict=True):
-        out.append(Artifact("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
-        if derive.is_mica_client(system, cell):
-            out.append(Artifact("mica_conf", f"{plan.stem}.conf",
-                                mica_conf(system, cell, plan, opts).encode()))
+    # A child renders the templates while QEMU and dtc run in a thread here (the child
+    # first: a process forks safely only before it has threads).
+    texts = Forked(_rendered, system, plans, opts, dtb_name)
+    try:
+        pending = Background(_device_tree, system, opts)
+        tree = pending.result()
+        rendered = [Artifact(role, name, data) for role, name, data in texts.result()]
+    finally:
+        texts.close()
+    out = [a for a in rendered if a.role != "qemuboot"]
     out.append(Artifact("cmdline", "cmdline.txt",
                         (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))
     if system.board.qemu is not None:
@@ -165,10 +183,7 @@ def generate_noting(system: System,
                      "note": "add -kernel IMAGE and -initrd ROOTFS (and console=) to run"}
         out.append(Artifact("qemu_args", "qemu-args.json",
                             (json.dumps(qemu_args, indent=2) + "\n").encode()))
-        out.append(Artifact("qemuboot", "qemuboot.conf", render(
-            "qemuboot.conf.j2", system=system.name, source=source,
-            variables=qemuboot_variables(system, dtb_name)).encode()))
-    tree = pending.result()
+        out += [a for a in rendered if a.role == "qemuboot"]
     out[:0] = [
         Artifact("dtb", dtb_name, tree.dtb),
         Artifact("dts", f"{stem}.dts", tree.dts.encode()),

@@ -6,15 +6,18 @@ Command lines are argument lists, never shell strings. A missing tool is a
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import prefetch
 from .diagnostics import ToolMissing, UserError
@@ -219,3 +222,87 @@ class Background(Generic[T]):
             raise self._error
         assert self._value is not None
         return self._value
+
+
+class Forked(Generic[T]):
+    """``func(*args)`` in a forked child process; ``result()`` waits, then returns its value
+    (one ``marshal`` can carry: bytes, str, numbers, lists and tuples of them) or raises what
+    it raised, with the child's traceback as a note. ``close()`` stops it unread.
+
+    Why: what ``generate`` renders from templates (Jinja2's import alone is ~20 ms) needs
+    nothing of the device tree, so a child renders it on the second core while this
+    process builds the tree. Start it before any thread: the child has only the thread that
+    forked, and leaves with ``os._exit`` (no exit handlers, no flush of inherited buffers).
+    """
+
+    def __init__(self, func: Callable[..., T], *args: object) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                os.close(read)
+                try:
+                    value: Any = func(*args)
+                    payload = b"v" + marshal.dumps(value)
+                except BaseException as exc:  # handed to result(), in the parent
+                    payload = b"e" + _pickled(exc)
+                with os.fdopen(write, "wb") as f:
+                    f.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read: int | None = read
+
+    def result(self) -> T:
+        assert self._read is not None
+        read, self._read = self._read, None
+        try:
+            with os.fdopen(read, "rb") as f:
+                data = f.read()
+        except BaseException:  # Ctrl-C, SIGTERM: the child goes too
+            self.close()
+            raise
+        assert self._pid is not None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if data[:1] == b"v":
+            value: T = marshal.loads(data[1:])
+            return value
+        if data[:1] == b"e":
+            import pickle  # only for a failure
+
+            raise pickle.loads(data[1:])
+        raise RuntimeError(f"a forked child ended without a result "
+                           f"(exit code {os.waitstatus_to_exitcode(status)})")
+
+    def close(self) -> None:
+        """Kill the child if it still runs, reap it."""
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+
+
+def _pickled(exc: BaseException) -> bytes:
+    """A child's exception for its parent, its traceback noted; one that pickle cannot carry
+    becomes a RuntimeError that names it."""
+    import pickle
+    import traceback
+
+    trace = "".join(traceback.format_exception(exc))
+    try:
+        exc.add_note(f"raised in a forked child:\n{trace}")
+        data = pickle.dumps(exc)
+        pickle.loads(data)  # an exception whose __init__ does not take its args back
+        return data
+    except Exception:
+        error = RuntimeError(f"{type(exc).__name__}: {exc}")
+        error.add_note(f"raised in a forked child:\n{trace}")
+        return pickle.dumps(error)
