@@ -12,6 +12,7 @@ import pytest
 from mica_jailhouse import artifacts, boards, cells, external
 from mica_jailhouse.cli import main
 from mica_jailhouse.diagnostics import UserError
+from mica_jailhouse.emit import cell_source
 from mica_jailhouse.load import load
 from support import need_tool
 
@@ -73,7 +74,7 @@ def test_a_failed_render_fails_generate(monkeypatch: pytest.MonkeyPatch, tmp_pat
     def broken(*args: object) -> str:
         raise UserError("the template said no")
 
-    monkeypatch.setattr(artifacts, "render_cell", broken)
+    monkeypatch.setattr(cell_source, "render_cell", broken)
     assert main(["generate", "qemu-a53", "-o", str(tmp_path / "out")]) == 2
     assert "error: the template said no" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -3,26 +3,29 @@
 Everything is rendered before the first byte is written, and the whole set
 replaces the output folder in one step, so a failed check, a failing tool
 or a kill never leaves a half-generated or mixed folder behind.
+
+Imports: what renders templates (``emit``, Jinja2) and what checks the set (``evidence``,
+``checks.cross``, the ``.cell`` codec) are imported where they are used, so that
+``generate`` forks its renderer and starts QEMU's and dtc's thread as soon as the
+description is checked; the child imports the one, this process the other while dtc runs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path, PurePath, PurePosixPath
+from typing import TYPE_CHECKING
 
-from . import cells, derive, dtb, evidence, mica, outputs, qemu
-from .checks import has_errors
-from .checks.cross import check_artifacts
+from . import cells, derive, dtb, mica, outputs, qemu
 from .diagnostics import Diagnostic, InvalidSystem, UserError
-from .emit.cell_source import render_cell
-from .emit.templating import render
 from .external import Background, DumpDtb, Forked
 from .fsutil import read_input, replace_folder
-from .jailhouse import cellfile
 from .model import Cell, System
 from .record import record
 from .units import MiB
+
+if TYPE_CHECKING:
+    from . import evidence
 
 FEATURE = mica.FEATURE
 DEFAULT_CELL_DIR = mica.CELL_DIR
@@ -52,6 +55,8 @@ def _device_tree(system: System, opts: Options) -> dtb.DeviceTree:
 
 
 def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -> str:
+    from .emit.templating import render
+
     return render(
         "mica/client.conf.j2",
         name=cell.name,
@@ -85,6 +90,8 @@ def described_set(system: System, revision: int | None = None,
     ``check`` takes from a description for the artifacts a user did not give. The DTB
     view is derived (phandles numbered in order, PSCI ``smc`` as the jailhouse feature
     asks), not read from a built tree: ``generate`` checks the tree it builds."""
+    from . import evidence
+
     plans = cells.plans(system, revision)
     files = [evidence.CellFile(f"{p.stem}.cell", p.config) for p in plans]
     reservations = tuple(
@@ -115,6 +122,9 @@ def written_set(out: list[Artifact], plans: list[cells.CellPlan],
     """The views of what ``generate`` produced: the DTB it built, read back; each cell plan
     as the bytes our encoder writes for it, read back; the .conf files and the command line
     as written."""
+    from . import evidence
+    from .jailhouse import cellfile
+
     by_role = {a.role: a for a in out if a.role not in LIST_ROLES}
     return evidence.ArtifactSet(
         cells=[evidence.CellFile(f"{p.stem}.cell",
@@ -131,6 +141,9 @@ def written_set(out: list[Artifact], plans: list[cells.CellPlan],
 def _cross_check(out: list[Artifact], plans: list[cells.CellPlan], revision: int) -> None:
     """What was produced must pass the same cross-artifact check users run on
     their boards; a failure here is a gap in the description's own checks."""
+    from .checks import has_errors
+    from .checks.cross import check_artifacts
+
     diags = check_artifacts(written_set(out, plans, revision))
     if has_errors(diags):
         raise InvalidSystem(diags)
@@ -144,6 +157,9 @@ def _rendered(system: System, plans: list[cells.CellPlan], opts: Options,
               dtb_name: str) -> list[tuple[str, str, bytes]]:
     """What the templates lay out: the cells' C sources, the MICA .conf files and
     qemuboot.conf, in the set's order (``generate_noting`` runs it in a forked child)."""
+    from .emit.cell_source import render_cell
+    from .emit.templating import render
+
     root = plans[0]
     out = [("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
     for cell, plan in zip(system.cells, plans[1:], strict=True):
@@ -170,6 +186,11 @@ def generate_noting(system: System,
     texts = Forked(_rendered, system, plans, opts, dtb_name)
     try:
         pending = Background(_device_tree, system, opts)
+        # The cross check's modules, imported while QEMU and dtc run (see the docstring).
+        from . import evidence  # noqa: F401
+        from .checks import cross  # noqa: F401
+        from .jailhouse import cellfile  # noqa: F401
+
         tree = pending.result()
         rendered = [Artifact(role, name, data) for role, name, data in texts.result()]
     finally:
@@ -198,6 +219,8 @@ LIST_ROLES = {"cells_c", "mica_conf"}
 
 
 def manifest(system: System, artifacts: list[Artifact], revision: int) -> bytes:
+    from hashlib import sha256
+
     files: dict[str, str | list[str]] = {}
     for a in artifacts:
         if a.role in LIST_ROLES:
@@ -211,7 +234,7 @@ def manifest(system: System, artifacts: list[Artifact], revision: int) -> bytes:
         "source": PurePath(system.file).name,
         "revision": revision,
         "files": files,
-        "sha256": {a.name: hashlib.sha256(a.data).hexdigest() for a in artifacts},
+        "sha256": {a.name: sha256(a.data).hexdigest() for a in artifacts},
     }
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
