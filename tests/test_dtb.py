@@ -186,3 +186,37 @@ def test_qemu_command_line_matches_dtb() -> None:
         "-append", "mem=780M",
     ]
     assert derive.kernel_cmdline(system) == ["mem=780M"]
+
+
+def test_qemu_s_padded_tree_goes_to_dtc_packed() -> None:
+    """QEMU pads its tree to 1 MiB; dtc gets it without the padding and says the same."""
+    from mica_jailhouse.dtread import packed
+
+    base = qemu.base_dtb(load(boards.builtin_path("qemu-a53")), "jailhouse")
+    small = packed(base)
+    assert len(base) == 1 << 20 and len(small) < 64 << 10
+    assert int.from_bytes(small[4:8], "big") == len(small)
+    assert external.dtc_decompile(small) == external.dtc_decompile(base)
+    assert packed(small) == small
+    assert packed(external.dtc_compile(external.dtc_decompile(base))) == \
+        external.dtc_compile(external.dtc_decompile(base))  # dtc writes no padding
+
+
+@pytest.mark.parametrize("damage", ["magic", "version", "totalsize", "order", "short"])
+def test_a_tree_packed_cannot_be_is_left_as_it_is(damage: str) -> None:
+    from mica_jailhouse.dtread import packed
+
+    tree = bytearray(external.dtc_compile("/dts-v1/;\n/ { a = <1>; };\n"))
+    tree += bytes(4096)
+    tree[4:8] = len(tree).to_bytes(4, "big")
+    if damage == "magic":
+        tree[0] = 0
+    elif damage == "version":
+        tree[20:24] = (16).to_bytes(4, "big")
+    elif damage == "totalsize":
+        tree[4:8] = (len(tree) + 1).to_bytes(4, "big")
+    elif damage == "order":
+        tree[16:20] = tree[8:12]  # the memory reservations after the structure block
+    else:
+        tree = tree[:39]
+    assert packed(bytes(tree)) == bytes(tree)

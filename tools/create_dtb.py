@@ -8,9 +8,9 @@ import sys
 # the interpreter has already loaded (sys, os) come before the try.
 try:
     sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-    from mica_jailhouse.bootstrap import collect_rarely, ensure_dependencies
+    from mica_jailhouse.bootstrap import ensure_dependencies, tune
 
-    collect_rarely()
+    tune()
     ensure_dependencies()
     from mica_jailhouse.cli import create_dtb_main
 

@@ -17,15 +17,24 @@ REQUIRED = ("yaml", "jinja2", "jsonschema", "fdt")
 #: New container objects between two collections of Python's cyclic garbage collector
 #: (its default is 700; mypy's command line uses 200,000).
 COLLECT_EVERY = 50_000
+#: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
+SWITCH_INTERVAL = 0.0005
 
 
-def collect_rarely() -> None:
-    """For a command-line run, called before the package's modules are imported. With the
-    default, the collector runs ~50 times while `generate` imports its modules and builds
-    its classes, ~8-16 ms of its start, to find hardly any cycle. Collecting after every
-    50,000 new objects instead leaves a small run without a collection and bounds the
-    memory of a large one all the same."""
+def tune() -> None:
+    """For a command-line run, called before the package's modules are imported.
+
+    The garbage collector: with the default, it runs ~50 times while `generate` imports
+    its modules and builds its classes, ~8-16 ms of its start, to find hardly any cycle.
+    Collecting after every 50,000 new objects instead leaves a small run without a
+    collection and bounds the memory of a large one all the same.
+
+    The switch interval: `generate`'s threads mostly wait for a tool (QEMU, dtc) and hand it
+    data through pipes. Each time one wakes, it waits for the GIL until the busy main
+    thread lets go: up to 5 ms by default, per 4 KiB written to a pipe. 0.5 ms makes such a
+    handover 10x shorter (tests/bench/README.md)."""
     gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def _installed(module: str) -> bool:

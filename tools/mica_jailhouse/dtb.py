@@ -12,7 +12,7 @@ from typing import Any
 
 from . import derive, external, qemu
 from .diagnostics import Diagnostic, InvalidSystem, Severity, UserError, Where, error, warning
-from .dtread import NotTranslatable, address_cells, memory_nodes, parse, reg, string
+from .dtread import NotTranslatable, address_cells, memory_nodes, packed, parse, reg, string
 from .emit.devicetree import BaseInfo, banner, our_block, overlay_source
 from .model import Board, Gic, Span, System
 from .record import record
@@ -150,7 +150,7 @@ def build(system: System, feature: str | None, base_dtb: bytes | None = None,
     # The overlay needs nothing of the full tree: its dtc runs beside the three that do.
     # (Should the full tree fail, its error is the one raised; see external.Background.)
     overlay = external.Background(external.dtc_compile, ovl_src)
-    source = external.dtc_decompile(base) + our_block(system, feature, info)
+    source = external.dtc_decompile(packed(base)) + our_block(system, feature, info)
     dtb = external.dtc_compile(source)
     dts = banner(system, "Linux device tree") + external.dtc_decompile(dtb)
     return DeviceTree(dtb=dtb, dts=dts, overlay=overlay.result(), overlay_source=ovl_src,
