@@ -8,13 +8,13 @@ import sys
 # the interpreter has already loaded (sys, os) come before the try.
 try:
     sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-    from mica_jailhouse.bootstrap import ensure_dependencies, tune
+    from mica_jailhouse.bootstrap import ensure_dependencies, leave, tune
 
     tune()
     ensure_dependencies()
     from mica_jailhouse.cli import create_dtb_main
 
     if __name__ == "__main__":
-        sys.exit(create_dtb_main())
+        leave(create_dtb_main())  # without the interpreter's teardown (see bootstrap)
 except KeyboardInterrupt:
     sys.exit(130)
