@@ -14,10 +14,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mica_jailhouse import artifacts, boards, cells, evidence
+from mica_jailhouse import artifacts, boards, cells, evidence, mica
 from mica_jailhouse.cli import main
 from mica_jailhouse.diagnostics import InvalidSystem, UserError
-from mica_jailhouse.emit import escape
+from mica_jailhouse.emit import escape, texts
 from mica_jailhouse.importer import import_cells
 from mica_jailhouse.jailhouse import cellfile
 from mica_jailhouse.jailhouse.raw import RawNonRootCell
@@ -234,7 +234,6 @@ def test_free_text_is_refused_or_safe_in_every_format(field: tuple[str | int, ..
                                                       value: str) -> None:
     """Whatever a free-text field holds, loading refuses it with a diagnostic, or it
     is made of safe characters and every emitter that needs no QEMU renders it."""
-    from mica_jailhouse import artifacts
     from mica_jailhouse.emit.cell_source import render_cell
     from mica_jailhouse.load import _schema_diagnostics, build
 
@@ -254,6 +253,6 @@ def test_free_text_is_refused_or_safe_in_every_format(field: tuple[str | int, ..
     for plan in cells.plans(system):
         render_cell(system, plan)
     for cell, plan in zip(system.cells, cells.plans(system)[1:], strict=True):
-        artifacts.mica_conf(system, cell, plan, artifacts.Options())
-    for key, text in artifacts.qemuboot_variables(system, "qemu-jailhouse.dtb"):
+        texts.mica_conf(system, cell, plan, mica.CELL_DIR, mica.FIRMWARE_DIR)
+    for key, text in texts.qemuboot_variables(system, "qemu-jailhouse.dtb"):
         escape.bitbake_value(text, key)

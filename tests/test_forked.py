@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mica_jailhouse import artifacts, boards, cells, external
+from mica_jailhouse import artifacts, boards, external
 from mica_jailhouse.cli import main
 from mica_jailhouse.diagnostics import UserError
-from mica_jailhouse.emit import cell_source
+from mica_jailhouse.emit import cell_source, texts
 from mica_jailhouse.load import load
 from support import need_tool
 
@@ -82,6 +82,5 @@ def test_a_failed_render_fails_generate(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 def test_the_rendered_texts_are_those_rendered_here() -> None:
     system = load(boards.builtin_path("qemu-a53"))
-    plans = cells.plans(system, None)
-    args = (system, plans, artifacts.Options(), "qemu.dtb")
-    assert external.Forked(artifacts._rendered, *args).result() == artifacts._rendered(*args)
+    args = (system, None, artifacts.DEFAULT_CELL_DIR, artifacts.DEFAULT_FIRMWARE_DIR)
+    assert external.Forked(texts.rendered, *args).result() == texts.rendered(*args)

@@ -9,8 +9,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from mica_jailhouse import artifacts, boards, cells, derive, fsutil
-from mica_jailhouse.emit import templating
+from mica_jailhouse import boards, cells, derive, fsutil, mica
+from mica_jailhouse.emit import templating, texts
 from mica_jailhouse.emit.cell_source import render_cell
 from mica_jailhouse.emit.template_cache import shape, template_cache
 from mica_jailhouse.load import load
@@ -21,7 +21,7 @@ def rendered() -> list[str]:
     system = load(boards.builtin_path("qemu-a53"))
     plans = cells.plans(system, None)
     out = [render_cell(system, plan) for plan in plans]
-    out += [artifacts.mica_conf(system, cell, plan, artifacts.Options())
+    out += [texts.mica_conf(system, cell, plan, mica.CELL_DIR, mica.FIRMWARE_DIR)
             for cell, plan in zip(system.cells, plans[1:], strict=True)
             if derive.is_mica_client(system, cell)]
     return out

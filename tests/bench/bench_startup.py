@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
           f"min {min(ours) * 1000:.0f} ms")
     print(f"create_dtb.sh {args.system} -f jailhouse (one DTB): median {b * 1000:.0f} ms, "
           f"min {min(theirs) * 1000:.0f} ms")
+    print(f"python: {sys.executable} (Python {platform.python_version()}, "
+          f"{platform.python_build()[0]}, {platform.python_compiler()})")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set: the package was compiled on every run")
     print(f"ratio: {ratio:.2f}x (target <= {TARGET}x): {'ok' if ratio <= TARGET else 'over'}")

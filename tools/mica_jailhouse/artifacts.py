@@ -4,25 +4,25 @@ Everything is rendered before the first byte is written, and the whole set
 replaces the output folder in one step, so a failed check, a failing tool
 or a kill never leaves a half-generated or mixed folder behind.
 
-Imports: what renders templates (``emit``, Jinja2) and what checks the set (``evidence``,
-``checks.cross``, the ``.cell`` codec) are imported where they are used, so that
-``generate`` forks its renderer and starts QEMU's and dtc's thread as soon as the
-description is checked; the child imports the one, this process the other while dtc runs.
+What the templates lay out (``emit.texts``) is rendered in a forked child; the cross
+check's modules (``evidence``, ``checks.cross``, the ``.cell`` codec) are imported where they
+are used, or while dtc runs (``generate_noting``), so that ``generate`` reaches its fork and
+its dtc thread sooner.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePath, PurePosixPath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from . import cells, derive, dtb, mica, outputs, qemu
 from .diagnostics import Diagnostic, InvalidSystem, UserError
+from .emit import texts
 from .external import Background, DumpDtb, Forked
 from .fsutil import read_input, replace_folder
-from .model import Cell, System
+from .model import System
 from .record import record
-from .units import MiB
 
 if TYPE_CHECKING:
     from . import evidence
@@ -49,41 +49,6 @@ class Options:
     base_name: str = "QEMU's device tree"
 
 
-def _device_tree(system: System, opts: Options) -> dtb.DeviceTree:
-    base = opts.base_dtb.result() if isinstance(opts.base_dtb, DumpDtb) else opts.base_dtb
-    return dtb.build(system, FEATURE, base, opts.base_name)
-
-
-def mica_conf(system: System, cell: Cell, plan: cells.CellPlan, opts: Options) -> str:
-    from .emit.templating import render
-
-    return render(
-        "mica/client.conf.j2",
-        name=cell.name,
-        system=system.name,
-        source=PurePath(system.file).name,
-        # The CPU list is read from the cell, so the two can never disagree.
-        cpu=",".join(map(str, plan.cell.cpus)),
-        client_path=str(PurePosixPath(opts.firmware_dir) / cell.firmware),
-        autoboot="yes" if cell.autoboot else "no",
-        pedestal_conf=str(PurePosixPath(opts.cell_dir) / f"{plan.stem}.cell"),
-    )
-
-
-def qemuboot_variables(system: System, dtb_name: str) -> list[tuple[str, str]]:
-    """runqemu's QB_* settings, from the same derivation as the DTB."""
-    argv = qemu.machine_argv(system, FEATURE)
-    return [
-        ("QB_SYSTEM_NAME", argv[0]),
-        ("QB_MACHINE", f"-machine {argv[argv.index('-M') + 1]}"),
-        ("QB_CPU", f"-cpu {argv[argv.index('-cpu') + 1]}"),
-        ("QB_SMP", f"-smp {argv[argv.index('-smp') + 1]}"),
-        ("QB_MEM", f"-m {derive.ram_size(system) // MiB}"),
-        ("QB_DTB", dtb_name),
-        ("QB_KERNEL_CMDLINE_APPEND", " ".join(derive.kernel_cmdline(system))),
-    ]
-
-
 def described_set(system: System, revision: int | None = None,
                   cell_dir: str = DEFAULT_CELL_DIR) -> evidence.ArtifactSet:
     """The artifact set the description implies, without running QEMU or dtc: what
@@ -108,9 +73,10 @@ def described_set(system: System, revision: int | None = None,
     dt = evidence.DtView(dtb_name, system.board.cpus, system.board.banks, reservations, rp,
                          derive.gicr_span(system, FEATURE), "smc")
     cmd = evidence.parse_cmdline(" ".join(derive.kernel_cmdline(system)))
-    opts = Options(revision=revision, cell_dir=cell_dir)
     confs = [
-        evidence.parse_mica_conf(mica_conf(system, cell, plan, opts), f"{plan.stem}.conf")
+        evidence.parse_mica_conf(
+            texts.mica_conf(system, cell, plan, cell_dir, DEFAULT_FIRMWARE_DIR),
+            f"{plan.stem}.conf")
         for cell, plan in zip(system.cells, plans[1:], strict=True)
         if derive.is_mica_client(system, cell)
     ]
@@ -153,48 +119,38 @@ def generate(system: System, opts: Options | None = None) -> list[Artifact]:
     return generate_noting(system, opts)[0]
 
 
-def _rendered(system: System, plans: list[cells.CellPlan], opts: Options,
-              dtb_name: str) -> list[tuple[str, str, bytes]]:
-    """What the templates lay out: the cells' C sources, the MICA .conf files and
-    qemuboot.conf, in the set's order (``generate_noting`` runs it in a forked child)."""
-    from .emit.cell_source import render_cell
-    from .emit.templating import render
+def generate_noting(system: System, opts: Options | None = None,
+                    rendering: Forked[list[tuple[str, str, bytes]]] | None = None,
+                    ) -> tuple[list[Artifact], list[Diagnostic]]:
+    """The artifact set, and the warnings about the base tree it was built on.
 
-    root = plans[0]
-    out = [("root_cell_c", f"{root.stem}.c", render_cell(system, root).encode())]
-    for cell, plan in zip(system.cells, plans[1:], strict=True):
-        out.append(("cells_c", f"{plan.stem}.c", render_cell(system, plan).encode()))
-        if derive.is_mica_client(system, cell):
-            out.append(("mica_conf", f"{plan.stem}.conf",
-                        mica_conf(system, cell, plan, opts).encode()))
-    if system.board.qemu is not None:
-        out.append(("qemuboot", "qemuboot.conf", render(
-            "qemuboot.conf.j2", system=system.name, source=PurePath(system.file).name,
-            variables=qemuboot_variables(system, dtb_name)).encode()))
-    return out
-
-
-def generate_noting(system: System,
-                    opts: Options | None = None) -> tuple[list[Artifact], list[Diagnostic]]:
-    """The artifact set, and the warnings about the base tree it was built on."""
+    ``rendering``: the child rendering ``emit.texts``, if the caller forked it already
+    (``commands.generate`` does, as soon as the description is loaded); closed here."""
     opts = opts or Options()
     dtb_name = outputs.output_name(system.board.name, FEATURE)
     stem = dtb_name.removesuffix(".dtb")
-    plans = cells.plans(system, opts.revision)
-    # A child renders the templates while QEMU and dtc run in a thread here (the child
-    # first: a process forks safely only before it has threads).
-    texts = Forked(_rendered, system, plans, opts, dtb_name)
+    # A child renders the templates while dtc runs in a thread here (the child first: a
+    # process forks safely only before it has threads).
+    texts_child = rendering or Forked(texts.rendered, system, opts.revision, opts.cell_dir,
+                                      opts.firmware_dir)
     try:
-        pending = Background(_device_tree, system, opts)
-        # The cross check's modules, imported while QEMU and dtc run (see the docstring).
+        # QEMU's tree is collected here, not in the thread: QEMU has mostly ended by now,
+        # and the thread would wait for the GIL at each of the steps while this one imports.
+        base = opts.base_dtb.result() if isinstance(opts.base_dtb, DumpDtb) else opts.base_dtb
+        pending = Background(dtb.build, system, FEATURE, base, opts.base_name)
+        # What the rest of the run imports, imported while dtc and the child work (see
+        # the docstring): the cross check's modules, and hashlib (OpenSSL) for the manifest.
+        import hashlib  # noqa: F401
+
         from . import evidence  # noqa: F401
         from .checks import cross  # noqa: F401
         from .jailhouse import cellfile  # noqa: F401
 
+        plans = cells.plans(system, opts.revision)  # the cross check's, as the child's
         tree = pending.result()
-        rendered = [Artifact(role, name, data) for role, name, data in texts.result()]
+        rendered = [Artifact(role, name, data) for role, name, data in texts_child.result()]
     finally:
-        texts.close()
+        texts_child.close()
     out = [a for a in rendered if a.role != "qemuboot"]
     out.append(Artifact("cmdline", "cmdline.txt",
                         (" ".join(derive.kernel_cmdline(system)) + "\n").encode()))

@@ -17,7 +17,7 @@ from ..fsutil import read_input, write_cached
 from . import print_diags
 
 if TYPE_CHECKING:
-    from ..external import DumpDtb
+    from ..external import DumpDtb, Forked
 
 name = "generate"
 help = ("write every artifact (DTB, overlay, cells, MICA config, cmdline, QEMU args) and a "
@@ -59,11 +59,13 @@ def run(args: argparse.Namespace) -> int:
     # QEMU dumps its tree (a third of the run) while the description is loaded and checked
     # and the cells render. It starts before the description is even read, with the command
     # line the last run of the same description used (kept in the user's cache folder), and
-    # is started again should the description now say otherwise. Nothing of it is used
-    # unless the checks pass.
+    # is started again should the description now say otherwise. The templates render in a
+    # child forked as soon as the description is loaded. Nothing of either is used unless
+    # the checks pass. (docs/architecture.md: how generate spends its time.)
     guess_file = prefetch.guess_file(args.system) if args.base_dtb is None else None
     guess = prefetch.parse_guess(read_cached(guess_file, 4096)) if guess_file else None
     pending = _dump(args.system, guess)
+    rendering: Forked[list[tuple[str, str, bytes]]] | None = None
     try:
         from .. import boards, qemu
         from ..load import load
@@ -77,24 +79,32 @@ def run(args: argparse.Namespace) -> int:
             pending = _dump(args.system, argv)
             if guess_file is not None:  # no QEMU now: an empty guess, none next time
                 write_cached(Path(guess_file), prefetch.format_guess(argv or []))
+        from ..emit import texts
+        from ..external import Forked
+
+        rendering = Forked(texts.rendered, system, args.revision, args.cell_dir,
+                           args.firmware_dir)
         from .. import artifacts
         from .common import check_loaded
 
         system, diags = check_loaded(system, werror=args.werror)
+        base: bytes | DumpDtb | None = pending
+        print_diags(diags)
+        if args.base_dtb is not None:
+            from ..dtread import MAX_DTB_BYTES
+
+            base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
+        opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
+                                 firmware_dir=args.firmware_dir, base_dtb=base,
+                                 base_name=str(args.base_dtb or "QEMU's device tree"))
+        items, notes = artifacts.generate_noting(system, opts, rendering)
     except BaseException:
         if pending is not None:
             pending.close()
         raise
-    base: bytes | DumpDtb | None = pending
-    print_diags(diags)
-    if args.base_dtb is not None:
-        from ..dtread import MAX_DTB_BYTES
-
-        base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
-    opts = artifacts.Options(revision=args.revision, cell_dir=args.cell_dir,
-                             firmware_dir=args.firmware_dir, base_dtb=base,
-                             base_name=str(args.base_dtb or "QEMU's device tree"))
-    items, notes = artifacts.generate_noting(system, opts)
+    finally:
+        if rendering is not None:
+            rendering.close()
     print_diags(notes)
     diags = [*diags, *notes]
     revision = args.revision or system.hypervisor.revision

@@ -14,12 +14,13 @@ def setup_parser(b: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import artifacts, outputs
+    from .. import mica, outputs
     from ..emit.escape import bitbake_value
+    from ..emit.texts import qemuboot_variables
     from .common import load_checked
 
     system, _ = load_checked(args.system)
-    name = outputs.output_name(system.board.name, artifacts.FEATURE)
-    for key, value in artifacts.qemuboot_variables(system, name):
+    name = outputs.output_name(system.board.name, mica.FEATURE)
+    for key, value in qemuboot_variables(system, name):
         print(f'{key} = "{bitbake_value(value, key)}"')
     return 0
