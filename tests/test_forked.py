@@ -84,3 +84,15 @@ def test_the_rendered_texts_are_those_rendered_here() -> None:
     system = load(boards.builtin_path("qemu-a53"))
     args = (system, None, artifacts.DEFAULT_CELL_DIR, artifacts.DEFAULT_FIRMWARE_DIR)
     assert external.Forked(texts.rendered, *args).result() == texts.rendered(*args)
+
+
+def test_failed_checks_leave_no_child(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The templates' child forks before the checks run; when they fail, it is stopped and
+    reaped (so is QEMU), and its texts are not used."""
+    need_tool("qemu-system-aarch64", "qemu-system-arm")
+    bad = Path(__file__).parent / "fixtures" / "bad" / "overlap.yaml"
+    assert main(["generate", str(bad), "-o", str(tmp_path / "out")]) == 2
+    assert "nothing written" in capsys.readouterr().err
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, not even a zombie
+    assert not (tmp_path / "out").exists()
