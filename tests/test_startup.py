@@ -60,3 +60,13 @@ def test_leave_skips_the_teardown_only_when_nothing_needs_it(case: str,
                           check=False)
     assert done.returncode == 3, done.stderr
     assert done.stdout.splitlines() == printed
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`mica-jailhouse cmdline … | head -0`: exit 141 (128 + SIGPIPE), no traceback."""
+    proc = subprocess.Popen([sys.executable, str(REPO / "tools" / "mica-jailhouse"), "cmdline",
+                             "qemu-a53"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 141 and err == b""

@@ -22,6 +22,7 @@ code  meaning
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -33,6 +34,7 @@ EXIT_BUG = 1
 EXIT_USER = 2
 EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def print_diags(diags: Sequence[Diagnostic]) -> None:
@@ -45,7 +47,9 @@ def guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
     """Run a command; map what it raises to a message and an exit code (the one place)."""
     try:
         with terminate_as_exception():
-            return func(args)
+            code = func(args)
+            sys.stdout.flush()  # a reader that went away is met here, not at the exit
+            return code
     except InvalidSystem as exc:
         print_diags(exc.diagnostics)
         print(f"{prog}: {summary(exc.diagnostics)}; nothing written", file=sys.stderr)
@@ -56,6 +60,11 @@ def guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read stdout went away (`| head`): end quietly, as a pipeline's writer
+        # that SIGPIPE killed; what is still buffered goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Terminated as exc:
         print(f"{prog}: terminated", file=sys.stderr)
         return 128 + int(exc.args[0])
