@@ -44,8 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         "${missing[@]}" >/dev/null
 fi
 
+# Debian's python3, the one python3-venv and python3-dev above are for (and ~15-20 % faster
+# than a python3 built without PGO, e.g. pyenv's, that may come first on PATH); PYTHON=...
+# picks another.
 if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
+    "${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
