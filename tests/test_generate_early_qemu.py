@@ -48,7 +48,7 @@ def events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, .
 
 
 def guess_file(system: str) -> Path:
-    file = prefetch.guess_file(system)
+    file = prefetch.guess_file(system, mica.FEATURE)
     assert file is not None
     return Path(file)
 

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from mica_jailhouse import external, prefetch
+from mica_jailhouse.commands import dtb as dtb_command
 from mica_jailhouse.commands import generate
 from mica_jailhouse.diagnostics import UserError
 from support import REPO, need_tool
@@ -37,8 +39,9 @@ runpy.run_path({script!r}, run_name="__main__")
 """
 
 
-def probe(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = PROBE.format(script=str(SCRIPT), args=args)
+def probe(args: list[str], env: dict[str, str],
+          script: Path = SCRIPT) -> subprocess.CompletedProcess[str]:
+    code = PROBE.format(script=str(script), args=args)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False, env=env)
 
@@ -62,7 +65,25 @@ def test_qemu_starts_before_the_package_is_imported(env: dict[str, str], tmp_pat
     spawns = [line for line in second.stderr.splitlines() if line.startswith("spawn")]
     assert spawns == ["spawn qemu-system-aarch64 -M ['mica_jailhouse', "
                       "'mica_jailhouse.bootstrap', 'mica_jailhouse.cachedir', "
-                      "'mica_jailhouse.prefetch']"]
+                      "'mica_jailhouse.mica', 'mica_jailhouse.prefetch']"]
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("feature", [[], ["-f", "jailhouse"]])
+def test_create_dtb_starts_qemu_first_too(env: dict[str, str], tmp_path: Path,
+                                          feature: list[str]) -> None:
+    """create_dtb.py (`mica-jailhouse dtb`): the same early QEMU, per feature, the same DTB."""
+    script = REPO / "tools" / "create_dtb.py"
+    out = [tmp_path / "one.dtb", tmp_path / "two.dtb"]
+    first = probe(["qemu-a53", *feature, "-o", str(out[0])], env, script)
+    assert first.returncode == 0, first.stderr
+    second = probe(["qemu-a53", *feature, "-o", str(out[1])], env, script)
+    assert second.returncode == 0, second.stderr
+    spawns = [line for line in second.stderr.splitlines() if line.startswith("spawn")]
+    assert spawns == ["spawn qemu-system-aarch64 -M ['mica_jailhouse', "
+                      "'mica_jailhouse.bootstrap', 'mica_jailhouse.cachedir', "
+                      "'mica_jailhouse.mica', 'mica_jailhouse.prefetch']"]
+    assert out[0].read_bytes() == out[1].read_bytes()
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
@@ -75,30 +96,47 @@ def test_a_command_that_fails_first_stops_the_early_qemu(env: dict[str, str],
     assert list((tmp_path / "tmp").iterdir()) == []  # stopped, reaped, its folder gone
 
 
-@pytest.mark.parametrize(("args", "system"), [
-    (["generate", "qemu-a53", "-o", "out"], "qemu-a53"),
-    (["generate", "-o", "out", "--werror", "my board.yaml"], "my board.yaml"),
+@pytest.mark.parametrize(("args", "target"), [
+    (["generate", "qemu-a53", "-o", "out"], ("qemu-a53", "jailhouse")),
+    (["generate", "-o", "out", "--werror", "my board.yaml"], ("my board.yaml", "jailhouse")),
     (["generate", "--revision", "13", "--cell-dir", "/x", "--firmware-dir", "/y", "a.yaml",
-      "--output", "o"], "a.yaml"),
-    (["generate", "--output=o", "a.yaml"], "a.yaml"),
+      "--output", "o"], ("a.yaml", "jailhouse")),
+    (["generate", "--output=o", "a.yaml"], ("a.yaml", "jailhouse")),
     (["generate", "a.yaml", "--base-dtb", "b.dtb", "-o", "o"], None),
     (["generate", "a.yaml", "--base", "b.dtb", "-o", "o"], None),  # argparse's abbreviation
     (["generate", "--help"], None),
     (["generate", "-h"], None),
+    (["dtb", "qemu-a53"], ("qemu-a53", None)),
+    (["dtb", "qemu-a53", "-f", "jailhouse"], ("qemu-a53", "jailhouse")),
+    (["dtb", "-o", "x.dtb", "--feature", "jailhouse", "--dts", "b.yaml"], ("b.yaml", "jailhouse")),
+    (["dtb", "--feature=jailhouse", "b.yaml"], ("b.yaml", "jailhouse")),
+    (["dtb", "-fjailhouse", "--overlay", "b.yaml"], ("b.yaml", "jailhouse")),
+    (["dtb", "b.yaml", "--base-dtb", "vendor.dtb", "--overlay"], None),
     (["check", "qemu-a53"], None),
     (["--version"], None),
     ([], None),
 ])
-def test_the_system_of_a_command_line(args: list[str], system: str | None) -> None:
-    assert prefetch.system_of(args) == system
+def test_the_target_of_a_command_line(args: list[str],
+                                      target: tuple[str, str | None] | None) -> None:
+    assert prefetch.target_of(args) == target
 
 
-def test_the_value_options_are_generate_s() -> None:
+@pytest.mark.parametrize("command", [generate, dtb_command])
+def test_the_value_options_are_the_commands(command: ModuleType) -> None:
     parser = argparse.ArgumentParser()
-    generate.setup_parser(parser)
+    command.setup_parser(parser)
     taking = {s for a in parser._actions if a.option_strings and a.nargs is None
               and not isinstance(a, argparse._StoreConstAction) for s in a.option_strings}
-    assert taking - {"--base-dtb"} == set(prefetch.GENERATE_VALUE_OPTIONS)
+    assert taking - {"--base-dtb"} == set(prefetch.VALUE_OPTIONS[command.name])
+
+
+def test_a_feature_names_a_guess_file_only_if_it_is_known(env: dict[str, str],
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    plain, mica = prefetch.guess_file("a.yaml", None), prefetch.guess_file("a.yaml", "jailhouse")
+    assert plain and mica and plain != mica and plain.endswith("-none.argv")
+    assert prefetch.guess_file("a.yaml", "../../etc/x") is None
 
 
 def test_a_failing_qemu_is_reported_with_its_last_line(env: dict[str, str]) -> None:
@@ -131,7 +169,8 @@ def test_the_guess_file_is_named_by_the_description_s_path(env: dict[str, str],
                                                            tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
     monkeypatch.chdir(tmp_path)
-    one, two = prefetch.guess_file("a.yaml"), prefetch.guess_file(str(tmp_path / "a.yaml"))
+    one = prefetch.guess_file("a.yaml", None)
+    two = prefetch.guess_file(str(tmp_path / "a.yaml"), None)
     assert one == two and one is not None
-    assert prefetch.guess_file("b.yaml") != one
+    assert prefetch.guess_file("b.yaml", None) != one
     assert Path(one).parent == tmp_path / "xdg" / "mica-jailhouse" / "qemu"

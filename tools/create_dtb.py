@@ -12,9 +12,18 @@ try:
 
     tune()
     ensure_dependencies()
-    from mica_jailhouse.cli import create_dtb_main
+    from mica_jailhouse import prefetch
 
-    if __name__ == "__main__":
-        leave(create_dtb_main())  # without the interpreter's teardown (see bootstrap)
+    # QEMU's dump, before anything else is imported (see prefetch): the command line is
+    # that of `mica-jailhouse dtb`.
+    prefetch.start(["dtb", *sys.argv[1:]])
+    try:
+        from mica_jailhouse.cli import create_dtb_main
+
+        code = create_dtb_main() if __name__ == "__main__" else None
+    finally:
+        prefetch.discard()
+    if code is not None:
+        leave(code)  # without the interpreter's teardown (see bootstrap)
 except KeyboardInterrupt:
     sys.exit(130)

@@ -1,20 +1,22 @@
-"""QEMU's dumpdtb, started by the entry script before the package is imported.
+"""QEMU's dumpdtb, started by the entry scripts before the package is imported.
 
-Why: QEMU's dump is `generate`'s longest step (~40 ms: most of what create_dtb.sh takes) and
-needs nothing of the description but its QEMU command line. The entry script starts it
-(``start``) with the command line the last `generate` of the same description used, kept in
-the cache folder (``guess_file``); `commands.generate` takes it (``take``), compares it with
-what the loaded description gives, and stops it and starts the right one should they differ.
-Started here, QEMU runs ~20 ms into the process rather than ~50 ms (after argparse,
-``subprocess`` and the command modules): it is done before the description is.
+Why: QEMU's dump is the longest step of `generate` and of `dtb` / create_dtb.py (~40 ms:
+most of what create_dtb.sh takes), and needs nothing of the description but its QEMU
+command line. The entry script starts it (``start``) with the command line the last run of
+the same description (and feature) used, kept in the cache folder (``guess_file``);
+``commands.early.EarlyDump`` takes it (``take``), compares it with what the loaded
+description gives, and stops it and starts the right one should they differ. Started here,
+QEMU runs a few ms into the process rather than ~50 ms (after argparse, ``subprocess`` and
+the command modules): it is done before the description is.
 
-Nothing is decided by a guess: a wrong one costs one QEMU run. So the SYSTEM of the command
-line and the cache file's key are found by simple rules (``system_of``, ``guess_file``), and
-only a command line in ``qemu.machine_argv``'s exact shape is run (``parse_guess``).
+Nothing is decided by a guess: a wrong one costs one QEMU run. So the command line's SYSTEM
+and feature and the cache file's key are found by simple rules (``target_of``,
+``guess_file``), and only a command line in ``qemu.machine_argv``'s exact shape is run
+(``parse_guess``).
 
 Imports: only what is loaded before the entry script gets here (os, stat, _signal,
-contextlib), binascii and ``cachedir``; hence ``os.posix_spawnp``, not ``subprocess``, whose
-imports cost ~10 ms first.
+contextlib), binascii, ``cachedir`` and ``mica`` (constants); hence ``os.posix_spawnp``, not
+``subprocess``, whose imports cost ~10 ms first.
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ import contextlib
 import os
 
 from .cachedir import cache_folder, read_cached
+from .mica import FEATURE
 
-#: `generate`'s options that take a value (tests/test_prefetch.py holds this to its parser).
-GENERATE_VALUE_OPTIONS = ("-o", "--output", "--revision", "--cell-dir", "--firmware-dir")
+#: The options that take a value, of the commands whose QEMU starts early: `generate` and
+#: `dtb` (create_dtb.py's command line). tests/test_prefetch.py holds them to the parsers.
+VALUE_OPTIONS = {
+    "generate": ("-o", "--output", "--revision", "--cell-dir", "--firmware-dir"),
+    "dtb": ("-f", "--feature", "-o", "--output"),
+}
 
 #: qemu.machine_argv's shape: fixed words, and None where a value goes.
 SHAPE = ("qemu-system-aarch64", "-M", None, "-cpu", None, "-smp", None, "-m", None)
@@ -38,7 +45,7 @@ _MAX_VALUE = 200
 #: run leaves is swept alike.
 TMP_PREFIX = "mica-jh-"
 
-_early: tuple[str, Spawned] | None = None  # started by start(), for SYSTEM
+_early: tuple[tuple[str, str | None], Spawned] | None = None  # start()'s, for (SYSTEM, feature)
 
 
 class Spawned:
@@ -136,31 +143,38 @@ def spawn(argv: list[str], root: str, exe: str | None = None) -> Spawned:
     return Spawned(list(argv), pid, folder)
 
 
-def system_of(args: list[str]) -> str | None:
-    """SYSTEM of a ``generate`` command line that runs QEMU; None for another command,
-    ``--base-dtb`` or ``--help``."""
-    if not args or args[0] != "generate":
+def target_of(args: list[str]) -> tuple[str, str | None] | None:
+    """(SYSTEM, feature) of a ``generate`` or ``dtb`` command line that runs QEMU (``generate``
+    builds for MICA's feature); None for another command, ``--base-dtb`` or ``--help``."""
+    if not args or args[0] not in VALUE_OPTIONS:
         return None
+    takes_value = VALUE_OPTIONS[args[0]]
     system = None
+    feature = FEATURE if args[0] == "generate" else None
     words = iter(args[1:])
     for word in words:
-        if word in GENERATE_VALUE_OPTIONS:
-            next(words, None)
-        elif word.startswith(("--b", "-h", "--h")) or word == "--":
+        if word.startswith(("--b", "-h", "--h")) or word == "--":
             return None
+        if args[0] == "dtb" and word in ("-f", "--feature"):
+            feature = next(words, None)
+        elif args[0] == "dtb" and word.startswith(("-f", "--feature=")):
+            feature = word.removeprefix("--feature=").removeprefix("-f")
+        elif word in takes_value:
+            next(words, None)
         elif not word.startswith("-") and system is None:
             system = word
-    return system
+    return None if system is None else (system, feature)
 
 
-def guess_file(system: str) -> str | None:
-    """Where the QEMU command line of the last `generate` of SYSTEM is kept: named by a CRC of
-    its absolute path (a built-in name counts as a path in the current folder)."""
+def guess_file(system: str, feature: str | None) -> str | None:
+    """Where the QEMU command line of the last run of SYSTEM for ``feature`` is kept: named by a
+    CRC of its absolute path (a built-in name counts as a path in the current folder) and the
+    feature (none, or MICA's: no other name reaches a file name)."""
     folder = cache_folder("qemu")
-    if folder is None:
+    if folder is None or feature not in (None, FEATURE):
         return None
     key = os.path.abspath(system).encode("utf-8", "surrogateescape")
-    return os.path.join(folder, f"{binascii.crc32(key):08x}-{len(key)}.argv")
+    return os.path.join(folder, f"{binascii.crc32(key):08x}-{len(key)}-{feature or 'none'}.argv")
 
 
 def format_guess(argv: list[str]) -> bytes:
@@ -191,24 +205,25 @@ def parse_guess(data: bytes | None) -> list[str] | None:
 
 
 def start(args: list[str]) -> None:
-    """For the entry script: start QEMU for a ``generate`` command line whose description has
-    a guess. Any failure means no early QEMU (generate starts it later as usual)."""
+    """For the entry scripts: start QEMU for a ``generate`` or ``dtb`` command line whose
+    description has a guess. Any failure means no early QEMU (the command starts it later)."""
     global _early
-    system = system_of(args)
-    file = guess_file(system) if system is not None and _early is None else None
+    target = target_of(args) if _early is None else None
+    file = guess_file(*target) if target is not None else None
     argv = parse_guess(read_cached(file, 4096)) if file is not None else None
-    if system is None or argv is None:
+    if target is None or argv is None:
         return
     try:
-        _early = (system, spawn(argv, temp_root()))
+        _early = (target, spawn(argv, temp_root()))
     except OSError:
         _early = None
 
 
-def take(system: str) -> Spawned | None:
-    """The QEMU ``start`` started for SYSTEM, now the caller's to wait for or stop."""
+def take(system: str, feature: str | None) -> Spawned | None:
+    """The QEMU ``start`` started for SYSTEM and ``feature``, now the caller's to wait for
+    or stop."""
     global _early
-    if _early is None or _early[0] != system:
+    if _early is None or _early[0] != (system, feature):
         return None
     early, _early = _early[1], None
     return early

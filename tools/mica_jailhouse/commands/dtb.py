@@ -39,18 +39,28 @@ def setup_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import dtb, outputs
+    from .. import dtb, outputs, qemu
     from ..dtread import MAX_DTB_BYTES
     from .common import load_checked
+    from .early import EarlyDump
 
-    system, diags = load_checked(args.board)
-    print_diags(diags)
-    base = None
-    base_name = "QEMU's device tree"
-    if args.base_dtb is not None:
-        base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
-        base_name = str(args.base_dtb)
-    tree = dtb.build(system, args.feature, base, base_name)
+    # QEMU's dump starts before the description is read (see commands.early).
+    early = EarlyDump(args.board, args.feature, args.base_dtb is None)
+    try:
+        system, diags = load_checked(args.board)
+        pending = early.settle(qemu.machine_argv(system, args.feature)
+                               if args.base_dtb is None and system.board.qemu is not None
+                               else None)
+        print_diags(diags)
+        base = pending.result() if pending is not None else None
+        base_name = "QEMU's device tree"
+        if args.base_dtb is not None:
+            base = read_input(args.base_dtb, MAX_DTB_BYTES, "DTB")
+            base_name = str(args.base_dtb)
+        tree = dtb.build(system, args.feature, base, base_name)
+    except BaseException:
+        early.close()
+        raise
     print_diags(tree.diagnostics)
     out: Path = args.output or Path(outputs.output_name(system.board.name, args.feature))
     if args.overlay:

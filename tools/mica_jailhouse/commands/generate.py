@@ -10,10 +10,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import mica, prefetch
-from ..cachedir import read_cached
+from .. import mica
 from ..diagnostics import summary
-from ..fsutil import read_input, write_cached
+from ..fsutil import read_input
 from . import print_diags
 
 if TYPE_CHECKING:
@@ -38,23 +37,6 @@ def setup_parser(g: argparse.ArgumentParser) -> None:
     g.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
-def _dump(system: str, argv: list[str] | None) -> DumpDtb | None:
-    """QEMU's dump for SYSTEM: the one the entry script started, else one started now."""
-    from ..external import DumpDtb
-
-    started = prefetch.take(system)
-    if started is not None and started.argv == argv:
-        return DumpDtb(argv, started)
-    if started is not None:
-        started.stop()
-    if argv is None:
-        return None
-    try:
-        return DumpDtb(argv)
-    except Exception:  # the checks speak first; dtb.build tries again after them
-        return None
-
-
 def run(args: argparse.Namespace) -> int:
     # QEMU dumps its tree (a third of the run) while the description is loaded and checked
     # and the cells render. It starts before the description is even read, with the command
@@ -62,23 +44,18 @@ def run(args: argparse.Namespace) -> int:
     # is started again should the description now say otherwise. The templates render in a
     # child forked as soon as the description is loaded. Nothing of either is used unless
     # the checks pass. (docs/architecture.md: how generate spends its time.)
-    guess_file = prefetch.guess_file(args.system) if args.base_dtb is None else None
-    guess = prefetch.parse_guess(read_cached(guess_file, 4096)) if guess_file else None
-    pending = _dump(args.system, guess)
+    from .early import EarlyDump
+
+    early = EarlyDump(args.system, mica.FEATURE, args.base_dtb is None)
     rendering: Forked[list[tuple[str, str, bytes]]] | None = None
     try:
         from .. import boards, qemu
         from ..load import load
 
         system = load(boards.resolve(args.system))
-        argv = (qemu.machine_argv(system, mica.FEATURE)
-                if args.base_dtb is None and system.board.qemu is not None else None)
-        if argv != guess:
-            if pending is not None:
-                pending.close()
-            pending = _dump(args.system, argv)
-            if guess_file is not None:  # no QEMU now: an empty guess, none next time
-                write_cached(Path(guess_file), prefetch.format_guess(argv or []))
+        pending = early.settle(qemu.machine_argv(system, mica.FEATURE)
+                               if args.base_dtb is None and system.board.qemu is not None
+                               else None)
         from ..emit import texts
         from ..external import Forked
 
@@ -99,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
                                  base_name=str(args.base_dtb or "QEMU's device tree"))
         items, notes = artifacts.generate_noting(system, opts, rendering)
     except BaseException:
-        if pending is not None:
-            pending.close()
+        early.close()
         raise
     finally:
         if rendering is not None:
