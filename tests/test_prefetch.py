@@ -26,16 +26,19 @@ ARGV = ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,its=o
 # Runs the entry script as `python SCRIPT ARGS` does, and notes what was imported when QEMU
 # was spawned.
 PROBE = """
-import os, runpy, sys
+import os, sys
 spawn = os.posix_spawnp
 def spy(path, argv, env, **kw):
     print("spawn", " ".join(argv[:2]), sorted(m for m in sys.modules
-          if m.split(".")[0] in ("yaml", "jinja2", "subprocess", "pathlib", "mica_jailhouse")),
+          if m.split(".")[0] in ("yaml", "jinja2", "subprocess", "pathlib", "typing", "re",
+                                 "mica_jailhouse")),
           file=sys.stderr, flush=True)
     return spawn(path, argv, env, **kw)
 os.posix_spawnp = spy
 sys.argv = [{script!r}, *{args!r}]
-runpy.run_path({script!r}, run_name="__main__")
+with open({script!r}) as f:  # as python runs a script (runpy would import re and typing)
+    code = compile(f.read(), {script!r}, "exec")
+exec(code, {{"__name__": "__main__", "__file__": {script!r}}})
 """
 
 
