@@ -90,6 +90,21 @@ def test_create_dtb_starts_qemu_first_too(env: dict[str, str], tmp_path: Path,
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+def test_an_early_qemu_sweeps_what_a_killed_run_left(env: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    args = ["generate", "qemu-a53", "-o", str(tmp_path / "out")]
+    assert probe(args, env).returncode == 0
+    dead = subprocess.Popen(["true"])  # a process that has ended: its pid names no one
+    dead.wait()
+    left = tmp_path / "tmp" / f"{prefetch.TMP_PREFIX}{dead.pid}-abcdefgh"
+    left.mkdir()
+    (left / "qemu.dtb").write_bytes(b"left by a SIGKILL")
+    second = probe(args, env)
+    assert second.returncode == 0 and any(line.startswith("spawn qemu-system-aarch64 -M ['m")
+                                          for line in second.stderr.splitlines())
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 def test_a_command_that_fails_first_stops_the_early_qemu(env: dict[str, str],
                                                          tmp_path: Path) -> None:
     assert probe(["generate", "qemu-a53", "-o", str(tmp_path / "out")], env).returncode == 0

@@ -160,6 +160,8 @@ class DumpDtb:
                 started = prefetch.spawn(argv, root, exe)
             except OSError as exc:
                 raise UserError(f"{argv[0]}: cannot run {exe} ({exc.strerror or exc})") from None
+        else:  # what a killed earlier run left beside it goes, as for one started here
+            sweep_stale(Path(started.folder).parent, _STALE_TMP)
         self.argv = started.argv
         self._qemu = started
 
