@@ -38,6 +38,21 @@ fi
 if [ ${#missing[@]} -gt 0 ] || [ $need_update -eq 1 ]; then
     $SUDO apt-get update -qq
 fi
+# The kernel tests build Debian's linux-source-6.12, which bookworm's security suite serves.
+# A stock Debian 12 lists that suite; a debootstrapped one lists bookworm alone: add it.
+# (Not `| grep -q`: under pipefail, apt-cache's SIGPIPE would fail the test.)
+has_source_612() { [[ "$(apt-cache policy linux-source-6.12 2>/dev/null)" == *"Candidate: "[0-9]* ]]; }
+if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] && ! has_source_612; then
+    $SUDO apt-get update -qq
+    if ! has_source_612; then
+        echo "setup.sh: adding Debian's bookworm-security suite to apt (it serves linux-source-6.12)"
+        printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian-security" \
+            "Suites: bookworm-security" "Components: main" \
+            "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+            | $SUDO tee /etc/apt/sources.list.d/mica-jailhouse-security.sources >/dev/null
+        $SUDO apt-get update -qq
+    fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup.sh: installing ${missing[*]}"
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

@@ -28,7 +28,8 @@ from .run import run_capture, run_logged
 SERIES = ("6.1", "6.12")
 DEFAULT_SERIES = SERIES[0]
 SOURCE_PACKAGE = "linux-source-6.1"
-SETUP_HINT = "run `apt-get update` as root (scripts/setup.sh does)"
+SETUP_HINT = ("run scripts/setup.sh: it runs `apt-get update` and, on Debian 12, adds the "
+              "bookworm-security suite, which serves linux-source-6.12")
 
 _CANDIDATE_RE = re.compile(r"^\s*Candidate:\s*(\S+)\s*$", re.MULTILINE)
 _UPSTREAM_RE = re.compile(r"^(?:\d+:)?(\d+(?:\.\d+)+)")
