@@ -16,6 +16,7 @@ Not supported (refused, since nothing here needs them): ``__post_init__``, ``Ini
 from __future__ import annotations
 
 import dataclasses
+import operator
 import reprlib
 import typing
 from collections.abc import Callable
@@ -169,33 +170,19 @@ def _hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
 
 
 def _compare(key: Callable[[Any], tuple[Any, ...]], order: bool) -> dict[str, Callable[..., Any]]:
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) == key(other)
-        return NotImplemented
+    """__eq__ (and with ``order`` __lt__ .. __ge__): the field tuples compared, for two
+    instances of one class; NotImplemented otherwise."""
 
-    if not order:
-        return {"__eq__": __eq__}
+    def method(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        def compare(self: Any, other: Any) -> Any:
+            if other.__class__ is self.__class__:
+                return op(key(self), key(other))
+            return NotImplemented
 
-    def __lt__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) < key(other)
-        return NotImplemented
+        return compare
 
-    def __le__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) <= key(other)
-        return NotImplemented
-
-    def __gt__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) > key(other)
-        return NotImplemented
-
-    def __ge__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) >= key(other)
-        return NotImplemented
-
-    return {"__eq__": __eq__, "__lt__": __lt__, "__le__": __le__, "__gt__": __gt__,
-            "__ge__": __ge__}
+    ops: dict[str, Callable[[Any, Any], Any]] = {"__eq__": operator.eq}
+    if order:
+        ops |= {"__lt__": operator.lt, "__le__": operator.le, "__gt__": operator.gt,
+                "__ge__": operator.ge}
+    return {name: method(op) for name, op in ops.items()}
